@@ -1,0 +1,325 @@
+"""STARK proving: ``prove(air, trace, public_inputs, options) -> Proof``.
+
+Follows the protocol documented in :mod:`verifier.stark` step by step; the verifier is the
+specification of the proof format.  All work over the evaluation domains is done on whole columns
+(numpy, or the numba kernels of :mod:`circuits.ntt`, :mod:`circuits.ext_kernels` and
+:mod:`verifier.blake2b`); the only Python loops run over constraints, columns and queries.
+"""
+
+from __future__ import annotations
+
+import struct
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+from circuits import ext_kernels as ek
+from circuits import field as F
+from circuits.air import Air, ConstraintViolation, check_constraints
+from circuits.extension import Ext, x_power
+from circuits.ntt import coset_intt, coset_ntt, intt, lde
+from circuits.values import BaseVec, ExtVec
+from prover.merkle import MerkleTree
+from verifier.blake2b import grind
+from verifier.proof import FriLayerOpening, Proof, ProofOptions
+from verifier.stark import (DOMAIN_SHIFT, _ce_factor, composition_coefficient_count, draw_ood_point,
+                            fri_num_layers, init_transcript)
+
+Progress = Callable[[str], None]
+
+
+class ProverError(ValueError):
+    """The prover cannot produce a proof (the trace does not satisfy the AIR, or bad parameters)."""
+
+
+def _ext_matrix_to_base(a: np.ndarray) -> np.ndarray:
+    """(n, m, 5) extension columns → (n, 5m) base columns (component-minor), the committed layout."""
+    return np.ascontiguousarray(a.reshape(a.shape[0], -1))
+
+
+def _ext_coeffs_for_components(coeffs: list[Ext]) -> np.ndarray:
+    """For ext-valued columns stored as 5 base columns each: coefficient c_j·X^m for component m."""
+    out = np.empty((5 * len(coeffs), 5), dtype=np.uint64)
+    for j, c in enumerate(coeffs):
+        for m in range(5):
+            out[5 * j + m] = (c * x_power(m)).to_array()
+    return out
+
+
+def _ext_array(values: list[Ext]) -> np.ndarray:
+    if not values:
+        return np.zeros((0, 5), dtype=np.uint64)
+    return np.stack([v.to_array() for v in values])
+
+
+def _eval_ext_polys(coeffs: np.ndarray, point: Ext) -> np.ndarray:
+    """Evaluate base-component polynomials (n, 5m) at an extension point and recombine → (m, 5)."""
+    n = coeffs.shape[0]
+    pw = ek.ext_powers(point.to_array(), n)
+    parts = ek.weighted_row_sum(coeffs, pw)  # (5m, 5)
+    m = parts.shape[0] // 5
+    out = np.zeros((m, 5), dtype=np.uint64)
+    for j in range(m):
+        acc = Ext.zero()
+        for comp in range(5):
+            acc = acc + x_power(comp) * Ext.from_array(parts[5 * j + comp])
+        out[j] = acc.to_array()
+    return out
+
+
+def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions | None = None,
+          progress: Progress | None = None, check: bool = True) -> Proof:
+    """Prove that ``trace`` satisfies ``air`` for ``public_inputs``.
+
+    With ``check`` (the default) the trace is first run through the debug checker, so a bad trace
+    fails with a message naming the row and constraint instead of an opaque degree error.
+    """
+    options = options or ProofOptions()
+    step = progress or (lambda _phase: None)
+    trace = np.ascontiguousarray(trace, dtype=np.uint64)
+    n, w = trace.shape
+    if w != air.width:
+        raise ProverError(f"trace has {w} columns, the AIR {air.name} has {air.width}")
+    if n < air.min_trace_length or n & (n - 1):
+        raise ProverError(f"trace length must be a power of two ≥ {air.min_trace_length}, got {n}")
+    if n.bit_length() - 1 + options.blowup_log > F.TWO_ADICITY:
+        raise ProverError("trace too long for the field's two-adic subgroups")
+    if np.any(trace >= F.P):
+        raise ProverError("trace holds values outside the field")
+    d = _ce_factor(air)
+    if d > options.blowup:
+        raise ProverError(f"blowup {options.blowup} is below the constraint-evaluation factor {d}")
+    if check:
+        check_constraints(air, trace, public_inputs)
+
+    B = options.blowup
+    L = n * B
+    log_n = n.bit_length() - 1
+    omega_n = F.two_adic_generator(log_n)
+    g = DOMAIN_SHIFT
+
+    # ---- step 1-2: main trace -----------------------------------------------------------------------
+    step("commit trace")
+    t = init_transcript(air, options, n, public_inputs)
+    main_coeffs = intt(trace)
+    main_lde = lde(trace, B, g)
+    main_tree = MerkleTree(main_lde)
+    t.absorb(b"main-root", main_tree.root)
+
+    # ---- step 3: auxiliary trace -----------------------------------------------------------------
+    challenges: list[Ext] = []
+    aux_tree = None
+    a = air.aux_width
+    if a:
+        challenges = t.draw_exts(air.num_challenges)
+        aux = air.build_aux_trace(trace, challenges, public_inputs)
+        if check:
+            check_constraints(air, trace, public_inputs, aux, challenges)
+        aux_base = _ext_matrix_to_base(aux)
+        aux_coeffs = intt(aux_base)
+        aux_lde = lde(aux_base, B, g)
+        aux_tree = MerkleTree(aux_lde)
+        t.absorb(b"aux-root", aux_tree.root)
+
+    # ---- step 4: composition polynomial -----------------------------------------------------------
+    step("evaluate constraints")
+    coeffs = t.draw_exts(composition_coefficient_count(air, public_inputs, n, challenges))
+    stride = B // d
+    N_ce = d * n
+    ce_main = np.ascontiguousarray(main_lde[::stride].T)  # (w, N_ce): one contiguous row per column
+    nxt_shift = d  # x ↦ ω_n·x moves d steps along the constraint-evaluation coset
+    cur = [BaseVec(ce_main[j]) for j in range(w)]
+    nxt = [BaseVec(np.roll(ce_main[j], -nxt_shift)) for j in range(w)]
+    x_ce = F.powers(F.two_adic_generator(log_n + (d.bit_length() - 1)), N_ce, start=g)
+
+    # 1/Z_T(x) = (x − ω^{n−1}) / (x^n − 1); x^n takes only d distinct values on the coset.
+    xn = F.pow_array(x_ce[:d], n)
+    inv_xn_minus_1 = np.tile(F.batch_inv(F.sub(xn, np.uint64(1))), n)
+    zt_inv = F.mul(F.sub(x_ce, np.uint64(pow(omega_n, n - 1, F.P))), inv_xn_minus_1)
+
+    it = iter(coeffs)
+    transitions = air.evaluate_transition(cur, nxt, public_inputs)
+    main_cs = np.empty((N_ce, len(transitions)), dtype=np.uint64)
+    for i, c in enumerate(transitions):
+        main_cs[:, i] = c.v if isinstance(c, BaseVec) else int(c) % F.P
+    main_coefs = _ext_array([next(it) for _ in transitions])
+    cyclic = sorted(air.cyclic_transitions())
+    if cyclic:  # cyclic constraints are divided by Z_H = x^n − 1 instead of Z_T
+        cyc_cs, cyc_coefs = main_cs[:, cyclic].copy(), main_coefs[cyclic]
+        main_coefs[cyclic] = 0
+        acc_cyclic = ek.combine_columns(cyc_cs, cyc_coefs)
+    else:
+        acc_cyclic = np.zeros((N_ce, 5), dtype=np.uint64)
+    acc = ek.combine_columns(main_cs, main_coefs)
+    del main_cs
+    if a:
+        aux_ce = aux_lde[::stride]
+        acur = [ExtVec(np.ascontiguousarray(aux_ce[:, 5 * j:5 * j + 5])) for j in range(a)]
+        anxt = [ExtVec(np.roll(v.v, -nxt_shift, axis=0)) for v in acur]
+        aux_cyclic = air.cyclic_aux_transitions()
+        for i, c in enumerate(air.evaluate_aux_transition(cur, nxt, acur, anxt, challenges, public_inputs)):
+            coef = next(it)
+            term = c if isinstance(c, ExtVec) else ExtVec(ek.base_to_ext(c.v))
+            scaled = ek.ext_mul_scalar(term.v, coef.to_array())
+            if i in aux_cyclic:
+                acc_cyclic = ek.ext_add(acc_cyclic, scaled)
+            else:
+                acc = ek.ext_add(acc, scaled)
+    q = ek.ext_add(ek.ext_mul_base(acc, zt_inv), ek.ext_mul_base(acc_cyclic, inv_xn_minus_1))
+    boundary = [(asr, False) for asr in air.assertions(public_inputs, n)]
+    if a:
+        boundary += [(asr, True) for asr in air.aux_assertions(challenges, public_inputs, n)]
+    inv_cache: dict[int, np.ndarray] = {}
+    for asr, is_aux in boundary:
+        coef = next(it)
+        if asr.row not in inv_cache:
+            inv_cache[asr.row] = F.batch_inv(F.sub(x_ce, np.uint64(pow(omega_n, asr.row, F.P))))
+        if is_aux:
+            val = asr.value if isinstance(asr.value, Ext) else Ext.from_base(int(asr.value))
+            num = ek.ext_sub(acur[asr.column].v, val.to_array()[None, :])
+            term = ek.ext_mul_scalar(num, coef.to_array())
+        else:
+            num = F.sub(ce_main[asr.column], np.uint64(int(asr.value) % F.P))
+            term = ek.ext_mul_base(np.tile(coef.to_array(), (N_ce, 1)), num)
+        q = ek.ext_add(q, ek.ext_mul_base(term, inv_cache[asr.row]))
+    del ce_main, cur, nxt
+
+    step("commit composition")
+    q_coeffs = coset_intt(q, g)  # (N_ce, 5): coefficients of each component of Q
+    k = air.composition_chunks()
+    if np.any(q_coeffs[k * n:]):
+        # Q is not a polynomial of the expected degree: the trace violates a constraint.
+        try:
+            check_constraints(air, trace, public_inputs, aux if a else None, challenges)
+        except ConstraintViolation as exc:
+            raise ProverError(str(exc)) from None
+        raise ProverError("composition polynomial exceeds its degree bound (constraint degrees declared too low?)")
+    # chunk j holds coefficients [jn, (j+1)n) of Q; lay out as (n, 5k) component-minor columns.
+    chunk_coeffs = np.ascontiguousarray(q_coeffs[:k * n].reshape(k, n, 5).transpose(1, 0, 2).reshape(n, 5 * k))
+    padded = np.zeros((L, 5 * k), dtype=np.uint64)
+    padded[:n] = chunk_coeffs
+    comp_lde = coset_ntt(padded, g)
+    del padded
+    comp_tree = MerkleTree(comp_lde)
+    t.absorb(b"comp-root", comp_tree.root)
+
+    # ---- step 5: out-of-domain evaluations --------------------------------------------------------
+    step("out-of-domain evaluation")
+    z = draw_ood_point(t, n, L)
+    z_next = z * omega_n
+    ood_main = np.stack([_eval_ext_polys_base(main_coeffs, z), _eval_ext_polys_base(main_coeffs, z_next)])
+    if a:
+        ood_aux = np.stack([_eval_ext_polys(aux_coeffs, z), _eval_ext_polys(aux_coeffs, z_next)])
+    else:
+        ood_aux = np.zeros((2, 0, 5), dtype=np.uint64)
+    ood_comp = _eval_ext_polys(chunk_coeffs, z)
+    t.absorb_elements(b"ood", np.concatenate([ood_main.ravel(), ood_aux.ravel(), ood_comp.ravel()]))
+
+    # ---- step 6: DEEP composition -----------------------------------------------------------------
+    step("DEEP composition")
+    deep = t.draw_exts(2 * w + 2 * a + k)
+    c_main, c_main_next = deep[:w], deep[w:2 * w]
+    c_aux, c_aux_next = deep[2 * w:2 * w + a], deep[2 * w + a:2 * w + 2 * a]
+    c_comp = deep[2 * w + 2 * a:]
+    num_z = ek.combine_columns(main_lde, _ext_array(c_main))
+    num_zn = ek.combine_columns(main_lde, _ext_array(c_main_next))
+    if a:
+        num_z = ek.ext_add(num_z, ek.combine_columns(aux_lde, _ext_coeffs_for_components(c_aux)))
+        num_zn = ek.ext_add(num_zn, ek.combine_columns(aux_lde, _ext_coeffs_for_components(c_aux_next)))
+    num_z = ek.ext_add(num_z, ek.combine_columns(comp_lde, _ext_coeffs_for_components(c_comp)))
+    vals_z = [Ext.from_array(v) for v in ood_main[0]] + [Ext.from_array(v) for v in ood_aux[0]] + \
+             [Ext.from_array(v) for v in ood_comp]
+    vals_zn = [Ext.from_array(v) for v in ood_main[1]] + [Ext.from_array(v) for v in ood_aux[1]]
+    const_z = sum((c * v for c, v in zip(c_main + c_aux + c_comp, vals_z)), Ext.zero())
+    const_zn = sum((c * v for c, v in zip(c_main_next + c_aux_next, vals_zn)), Ext.zero())
+    x_lde = F.powers(F.two_adic_generator(L.bit_length() - 1), L, start=g)
+    x_ext = ek.base_to_ext(x_lde)
+    inv_xz = ek.ext_batch_inv(ek.ext_sub(x_ext, z.to_array()[None, :]))
+    inv_xzn = ek.ext_batch_inv(ek.ext_sub(x_ext, z_next.to_array()[None, :]))
+    del x_ext
+    deep_evals = ek.ext_add(ek.ext_mul(ek.ext_sub(num_z, const_z.to_array()[None, :]), inv_xz),
+                            ek.ext_mul(ek.ext_sub(num_zn, const_zn.to_array()[None, :]), inv_xzn))
+    del num_z, num_zn, inv_xz, inv_xzn
+
+    # ---- step 7: FRI ------------------------------------------------------------------------------
+    step("FRI")
+    n_layers = fri_num_layers(n, options)
+    fri_trees: list[MerkleTree] = []
+    evals = deep_evals
+    size = L
+    shift = g
+    inv2 = np.uint64(F.inv_scalar(2))
+    for _ in range(n_layers):
+        half = size // 2
+        tree = MerkleTree(np.concatenate([evals[:half], evals[half:]], axis=1))
+        fri_trees.append(tree)
+        t.absorb(b"fri-root", tree.root)
+        beta = t.draw_ext()
+        omega_inv = F.inv_scalar(F.two_adic_generator(size.bit_length() - 1))
+        inv_2x = F.powers(omega_inv, half, start=F.inv_scalar(2 * shift % F.P))  # 1/(2·shift·ω^i)
+        lo, hi = evals[:half], evals[half:]
+        even = (ek.ext_add(lo, hi) * inv2) % np.uint64(F.P)
+        odd = ek.ext_mul_base(ek.ext_sub(lo, hi), inv_2x)
+        evals = ek.ext_add(even, ek.ext_mul_scalar(odd, beta.to_array()))
+        size = half
+        shift = shift * shift % F.P
+    rem_bound = n >> n_layers
+    rem_coeffs = coset_intt(evals, shift)
+    if np.any(rem_coeffs[rem_bound:]):
+        raise ProverError("FRI remainder exceeds its degree bound (internal error)")
+    remainder = np.ascontiguousarray(rem_coeffs[:rem_bound])
+    t.absorb_elements(b"fri-remainder", remainder)
+
+    # ---- step 8: proof of work --------------------------------------------------------------------
+    step("proof of work")
+    nonce = grind(t.grinding_seed(), options.grinding_bits)
+    t.absorb(b"pow", struct.pack("<Q", nonce))
+
+    # ---- step 9: queries --------------------------------------------------------------------------
+    step("open queries")
+    positions = sorted(set(t.draw_indices(options.num_queries, L)))
+    layers = []
+    current = positions
+    size = L
+    for tree in fri_trees:
+        half = size // 2
+        leaf_idx = sorted({p % half for p in current})
+        layers.append(FriLayerOpening(tree.rows[leaf_idx].astype(np.uint64), tree.open(leaf_idx)))
+        current = leaf_idx
+        size = half
+
+    return Proof(
+        options=options,
+        trace_length=n,
+        main_root=main_tree.root,
+        aux_root=aux_tree.root if aux_tree else None,
+        comp_root=comp_tree.root,
+        ood_main=ood_main,
+        ood_aux=ood_aux,
+        ood_comp=ood_comp,
+        fri_roots=[tr.root for tr in fri_trees],
+        fri_remainder=remainder,
+        pow_nonce=nonce,
+        positions=positions,
+        main_rows=main_tree.rows[positions].astype(np.uint64),
+        main_siblings=main_tree.open(positions),
+        aux_rows=aux_tree.rows[positions].astype(np.uint64) if aux_tree else np.zeros((len(positions), 0), np.uint64),
+        aux_siblings=aux_tree.open(positions) if aux_tree else [],
+        comp_rows=comp_tree.rows[positions].astype(np.uint64),
+        comp_siblings=comp_tree.open(positions),
+        fri_layers=layers,
+    )
+
+
+def _eval_ext_polys_base(coeffs: np.ndarray, point: Ext) -> np.ndarray:
+    """Evaluate base-field polynomials (n, w) at an extension point → (w, 5)."""
+    pw = ek.ext_powers(point.to_array(), coeffs.shape[0])
+    return ek.weighted_row_sum(coeffs, pw)
+
+
+def timed_prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions | None = None,
+                progress: Progress | None = None) -> tuple[Proof, float]:
+    start = time.perf_counter()
+    proof = prove(air, trace, public_inputs, options, progress)
+    return proof, time.perf_counter() - start
