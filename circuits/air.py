@@ -141,6 +141,7 @@ def find_violations(air: Air, trace: np.ndarray, public_inputs: Any, aux: np.nda
     """Every failing (constraint, row) up to ``limit``, evaluated over all rows at once."""
     n = trace.shape[0]
     out: list[Violation] = []
+    cap = limit or None  # limit=0 means every violation
     # Evaluate over all n rows with row 0 as the last row's successor; non-cyclic constraints
     # ignore the last row.
     cur = [BaseVec(np.ascontiguousarray(trace[:, j], dtype=np.uint64)) for j in range(air.width)]
@@ -151,7 +152,7 @@ def find_violations(air: Air, trace: np.ndarray, public_inputs: Any, aux: np.nda
         rows = np.nonzero(vals)[0]
         if i not in cyclic:
             rows = rows[rows < n - 1]
-        for row in rows[:limit]:
+        for row in rows[:cap]:
             out.append(Violation("transition", name, int(row)))
     for a in air.assertions(public_inputs, n):
         if int(trace[a.row, a.column]) != int(a.value):
@@ -166,19 +167,20 @@ def find_violations(air: Air, trace: np.ndarray, public_inputs: Any, aux: np.nda
             bad = np.nonzero(np.any(vals != 0, axis=1))[0] if vals is not None else np.zeros(0, int)
             if i not in aux_cyclic:
                 bad = bad[bad < n - 1]
-            for row in bad[:limit]:
+            for row in bad[:cap]:
                 out.append(Violation("aux transition", name, int(row)))
         for a in air.aux_assertions(challenges, public_inputs, n):
             if Ext.from_array(aux[a.row, a.column]) != a.value:
                 out.append(Violation("aux assertion", a.name or f"aux column {a.column}", a.row))
+    out.sort(key=lambda v: v.row)
     return out[:limit] if limit else out
 
 
 def check_constraints(air: Air, trace: np.ndarray, public_inputs: Any, aux: np.ndarray | None = None,
                       challenges: list[Ext] | None = None) -> None:
     """Raise :class:`ConstraintViolation` naming the first failing row and constraint, if any."""
-    bad = find_violations(air, trace, public_inputs, aux, challenges, limit=5)
+    bad = find_violations(air, trace, public_inputs, aux, challenges, limit=0)
     if bad:
         first = bad[0]
-        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        more = f" (and {len(bad) - 1} more failures)" if len(bad) > 1 else ""
         raise ConstraintViolation(f"{air.name}: {first.kind} constraint '{first.name}' fails at row {first.row}{more}")

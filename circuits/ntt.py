@@ -2,32 +2,40 @@
 
 A matrix is a 2-D ``uint64`` array of shape ``(n, width)``: rows are points of an evaluation domain,
 columns are polynomials, ``n`` is a power of two.  A 1-D array is a single column.  Inputs hold
-canonical field elements; outputs are fresh C-contiguous ``uint64`` arrays of canonical elements.
+canonical field elements (< p); outputs are fresh C-contiguous ``uint64`` arrays of canonical
+elements.
 
     ntt(c)[i]           = Σ_j c_j · ω^{ij}              ω = two_adic_generator(log2 n)
     intt(e)             = the coefficients c with ntt(c) = e
     coset_ntt(c, s)[i]  = Σ_j c_j · (s·ω^i)^j
     lde(e, B, s)[i]     = f(s·ω_{nB}^i)                 f = the interpolant of e on ⟨ω_n⟩
 
-How it runs.  Columns are copied once into a column-major ``uint32`` work buffer (half the memory
-traffic of ``uint64``, and each column is contiguous), transformed in place, and copied back; the
-copies carry the bit-reversal permutation and every diagonal scaling (coset powers, 1/n), so no
-separate pass is spent on them.  The butterflies are iterative radix-2: decimation in time (DIT,
-bit-reversed input → natural output) and decimation in frequency (DIF, natural input → bit-reversed
-output).  The low-degree extension chains the two, DIF-inverse then DIT-forward, so it never
-permutes at all.  Stages whose butterflies stay inside a chunk of ``2^_LOG_CHUNK`` elements run
-chunk by chunk while the chunk sits in L1; the wider stages are split into equal pieces.  Both are
-``prange`` loops over (column, piece), so several cores help for one wide column or many narrow ones.
+How it runs.  The matrix is copied once into a row-major ``uint32`` work buffer (half the memory
+traffic of ``uint64``) and transformed in place by iterative radix-2 butterflies: decimation in time
+(DIT: bit-reversed rows in, natural order out) or decimation in frequency (DIF: natural in,
+bit-reversed out).  A butterfly combines two whole rows, so its inner loop runs over contiguous
+columns and vectorizes whatever the stage.  Stages whose butterflies stay inside a tile of about
+256 KiB run tile by tile while it sits in L2; the wider stages are cut into equal pieces; both are
+``prange`` loops, so the cores share the work.  The copies in and out carry the bit-reversal
+permutation and every diagonal scaling (coset powers, 1/n), so no pass is spent on those alone.  The
+low-degree extension chains DIF-inverse and DIT-forward and never permutes at all.
+
+A single column (or a few) would leave nothing to vectorize across, so a long column of length
+n = n1·n2 is transformed by the four-step method: viewed as an (n1, n2) matrix it takes n1-point
+transforms down its columns, a twiddle ω^{j2·k1} per entry, a transpose, and n2-point transforms
+down the columns of the transpose, which is then the natural-order result (see `_four_step`).
 
 Products use Montgomery multiplication with R = 2^32: twiddles and scale factors are stored as
-w·R mod p, and ``mont(a, w·R) = a·w·R·R⁻¹ = a·w``, so the data itself stays in canonical form and
-only 32×32→64-bit multiplies are needed (they vectorize, unlike a 64-bit ``%``).
+w·R mod p together with w·R·p⁻¹ mod 2^32, and ``mont(a, w·R) = a·w·R·R⁻¹ = a·w``, so the data stays in
+canonical form and every multiply is a 32×32→64-bit product, which vectorizes (a 64-bit ``%`` does
+not).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -36,310 +44,222 @@ from circuits.field import P, inv_scalar, powers, two_adic_generator
 _P = np.uint64(P)
 _MASK32 = np.uint64(0xFFFFFFFF)
 _SHIFT32 = np.uint64(32)
-_MU = np.uint64(pow(P, -1, 1 << 32))
-"""p⁻¹ mod 2^32: the Montgomery constant for R = 2^32."""
+_P_INV_32 = pow(P, -1, 1 << 32)
+"""p⁻¹ mod 2^32, the Montgomery constant for R = 2^32."""
 
-_R_MOD_P = (1 << 32) % P
-"""1 in Montgomery form."""
+_TILE_BYTES = 1 << 18
+"""Stages whose butterflies fit in a tile of this many bytes run tile by tile (it stays in L2)."""
 
-_LOG_CHUNK = 12
-"""Stages with butterflies inside 2^12 uint32 elements (16 KiB) run chunk by chunk in L1."""
+_MAX_GROUP = 64
+"""Columns per task: wide matrices are cut into groups of this many columns."""
+
+_NARROW = 8
+"""Below this many columns a long column goes through the four-step path (nothing to vectorize across)."""
+
+_FOUR_STEP_MIN_LOG = 10
+"""Columns shorter than 2^10 are transformed directly even when the matrix is narrow."""
 
 
 # ---------------------------------------------------------------------------------------------
-# scalar helpers (inlined by LLVM into the loops below)
+# arithmetic kernels (LLVM inlines them into the loops below)
 # ---------------------------------------------------------------------------------------------
 
 
 @njit(cache=True)
-def _mont_mul(a: np.uint64, b: np.uint64) -> np.uint64:
-    """a·b·2^-32 mod p for a·b < 2^32·p.
+def _mont_mul(b, w, w_mu):
+    """b·w·2^-32 mod p, for b < 2^32, w < p and w_mu = w·p⁻¹ mod 2^32 (both uint32).
 
-    With x = a·b and t = (x mod 2^32)·p⁻¹ mod 2^32, the number x − t·p is divisible by 2^32, and
-    both halves' low words agree, so (x − t·p)/2^32 = hi(x) − hi(t·p) ∈ (−p, p).
+    With x = b·w and t = x·p⁻¹ mod 2^32 = b·w_mu mod 2^32, x − t·p ≡ 0 (mod 2^32) and the low words of
+    x and t·p agree, so (x − t·p)/2^32 = hi(x) − hi(t·p) ∈ (−p, p); min(r, r + p) on wrapping uint64
+    picks the representative in [0, p).
     """
-    x = a * b
-    t = ((x & _MASK32) * _MU) & _MASK32
+    x = b * w
+    t = (b * w_mu) & _MASK32
     u = t * _P
-    xh = x >> _SHIFT32
-    uh = u >> _SHIFT32
-    r = xh - uh
-    if xh < uh:
-        r += _P
-    return r
+    r = (x >> _SHIFT32) - (u >> _SHIFT32)
+    return min(r, r + _P)
 
 
 @njit(cache=True)
-def _dit_stage(x: np.ndarray, m: int, tw: np.ndarray) -> None:
-    """One DIT stage of half-size m on all of x: (a, b) ← (a + w·b, a − w·b), w = ω_{2m}^j."""
-    n = x.shape[0]
-    base = m - 1
-    for k in range(0, n, 2 * m):
-        for j in range(m):
-            a = np.uint64(x[k + j])
-            t = _mont_mul(np.uint64(x[k + j + m]), np.uint64(tw[base + j]))
-            s = a + t
-            if s >= _P:
-                s -= _P
-            d = a + _P - t
-            if d >= _P:
-                d -= _P
-            x[k + j] = np.uint32(s)
-            x[k + j + m] = np.uint32(d)
+def _dit_pair(lo, hi, w, w_mu):
+    """(a, b) ← (a + w·b, a − w·b) along two rows."""
+    for c in range(lo.shape[0]):
+        a = np.uint64(lo[c])
+        t = _mont_mul(np.uint64(hi[c]), w, w_mu)
+        s = a + t
+        d = a + _P - t
+        lo[c] = np.uint32(min(s, s - _P))
+        hi[c] = np.uint32(min(d, d - _P))
 
 
 @njit(cache=True)
-def _dif_stage(x: np.ndarray, m: int, tw: np.ndarray) -> None:
-    """One DIF stage of half-size m on all of x: (a, b) ← (a + b, (a − b)·w), w = ω_{2m}^j."""
-    n = x.shape[0]
-    base = m - 1
-    for k in range(0, n, 2 * m):
-        for j in range(m):
-            a = np.uint64(x[k + j])
-            b = np.uint64(x[k + j + m])
-            s = a + b
-            if s >= _P:
-                s -= _P
-            d = a + _P - b
-            x[k + j] = np.uint32(s)
-            x[k + j + m] = np.uint32(_mont_mul(d, np.uint64(tw[base + j])))
+def _dif_pair(lo, hi, w, w_mu):
+    """(a, b) ← (a + b, (a − b)·w) along two rows."""
+    for c in range(lo.shape[0]):
+        a = np.uint64(lo[c])
+        b = np.uint64(hi[c])
+        s = a + b
+        lo[c] = np.uint32(min(s, s - _P))
+        hi[c] = np.uint32(_mont_mul(a + _P - b, w, w_mu))  # a − b + p < 2p < 2^32
 
 
 @njit(cache=True)
-def _dit_radix4_head(x: np.ndarray, w4: np.uint64) -> None:
-    """The first two DIT stages (m = 1, 2) fused: a length-4 DFT on every aligned quadruple.
-
-    With inputs (x0, x1, x2, x3) in bit-reversed order and i = ω_4: y = x0 ± x1, z = x2 ± x3, then
-    out = (y+ + z+, y− + i·z−, y+ − z+, y− − i·z−).
-    """
-    n = x.shape[0]
-    for k in range(0, n, 4):
-        x0 = np.uint64(x[k])
-        x1 = np.uint64(x[k + 1])
-        x2 = np.uint64(x[k + 2])
-        x3 = np.uint64(x[k + 3])
-        yp = x0 + x1
-        if yp >= _P:
-            yp -= _P
-        ym = x0 + _P - x1
-        if ym >= _P:
-            ym -= _P
-        zp = x2 + x3
-        if zp >= _P:
-            zp -= _P
-        zm = _mont_mul(x2 + _P - x3, w4)
-        o0 = yp + zp
-        if o0 >= _P:
-            o0 -= _P
-        o1 = ym + zm
-        if o1 >= _P:
-            o1 -= _P
-        o2 = yp + _P - zp
-        if o2 >= _P:
-            o2 -= _P
-        o3 = ym + _P - zm
-        if o3 >= _P:
-            o3 -= _P
-        x[k] = np.uint32(o0)
-        x[k + 1] = np.uint32(o1)
-        x[k + 2] = np.uint32(o2)
-        x[k + 3] = np.uint32(o3)
+def _scale_row(dst, src, w, w_mu):
+    """dst ← src·w along a row."""
+    for c in range(dst.shape[0]):
+        dst[c] = np.uint32(_mont_mul(np.uint64(src[c]), w, w_mu))
 
 
 @njit(cache=True)
-def _dif_radix4_tail(x: np.ndarray, w4: np.uint64) -> None:
-    """The last two DIF stages (m = 2, 1) fused; the inverse-order twin of `_dit_radix4_head`.
-
-    With natural inputs (x0, x1, x2, x3) and i = ω_4: y = (x0 + x2, x1 + x3), z = (x0 − x2,
-    (x1 − x3)·i), then out = (y0 + y1, y0 − y1, z0 + z1, z0 − z1) (bit-reversed order).
-    """
-    n = x.shape[0]
-    for k in range(0, n, 4):
-        x0 = np.uint64(x[k])
-        x1 = np.uint64(x[k + 1])
-        x2 = np.uint64(x[k + 2])
-        x3 = np.uint64(x[k + 3])
-        y0 = x0 + x2
-        if y0 >= _P:
-            y0 -= _P
-        y1 = x1 + x3
-        if y1 >= _P:
-            y1 -= _P
-        z0 = x0 + _P - x2
-        if z0 >= _P:
-            z0 -= _P
-        z1 = _mont_mul(x1 + _P - x3, w4)
-        o0 = y0 + y1
-        if o0 >= _P:
-            o0 -= _P
-        o1 = y0 + _P - y1
-        if o1 >= _P:
-            o1 -= _P
-        o2 = z0 + z1
-        if o2 >= _P:
-            o2 -= _P
-        o3 = z0 + _P - z1
-        if o3 >= _P:
-            o3 -= _P
-        x[k] = np.uint32(o0)
-        x[k + 1] = np.uint32(o1)
-        x[k + 2] = np.uint32(o2)
-        x[k + 3] = np.uint32(o3)
+def _scale_row_by(dst, src, w, w_mu):
+    """dst ← src·w elementwise (w, w_mu rows of a weight table)."""
+    for c in range(dst.shape[0]):
+        dst[c] = np.uint32(_mont_mul(np.uint64(src[c]), w[c], w_mu[c]))
 
 
 @njit(cache=True)
-def _dit_small_stages(x: np.ndarray, tw: np.ndarray) -> None:
-    """All DIT stages of x (a power-of-two length), as for a standalone transform of len(x)."""
-    n = x.shape[0]
-    m = 1
-    if n >= 4:
-        _dit_radix4_head(x, np.uint64(tw[2]))
-        m = 4
-    while m < n:
-        _dit_stage(x, m, tw)
-        m *= 2
-
-
-@njit(cache=True)
-def _dif_small_stages(x: np.ndarray, tw: np.ndarray) -> None:
-    """All DIF stages of x (a power-of-two length), as for a standalone transform of len(x)."""
-    n = x.shape[0]
-    m = n // 2
-    stop = 2 if n >= 4 else 0
-    while m > stop:
-        _dif_stage(x, m, tw)
-        m //= 2
-    if n >= 4:
-        _dif_radix4_tail(x, np.uint64(tw[2]))
+def _copy_row(dst, src):
+    for c in range(dst.shape[0]):
+        dst[c] = src[c]
 
 
 # ---------------------------------------------------------------------------------------------
-# whole-buffer transforms: buf is (width, n) uint32, each row one column of the matrix
+# in-place transforms of a row-major (n, width) uint32 buffer, column by column
 # ---------------------------------------------------------------------------------------------
 
 
 @njit(cache=True, parallel=True)
-def _dit_columns(buf: np.ndarray, tw: np.ndarray, log_chunk: int) -> None:
-    """In-place DIT on every row of buf: bit-reversed input → natural-order output."""
-    width, n = buf.shape
-    chunk = min(n, 1 << log_chunk)
-    per_col = n // chunk
-    for task in prange(width * per_col):
-        c = task // per_col
-        off = (task % per_col) * chunk
-        _dit_small_stages(buf[c, off:off + chunk], tw)
-    half = chunk // 2
-    m = chunk
+def _dit_rows(buf, tw, tw_mu, tile_rows, group, src, scale, scale_mu, use_src):
+    """DIT on every column of buf: bit-reversed rows in, natural order out.
+
+    With use_src, each tile is first filled from src with row r scaled by scale[r] (the
+    coefficient weights of a coset), which saves a separate pass.  Stage m pairs rows k + j and
+    k + j + m with twiddle ω_{2m}^j = tw[m − 1 + j].
+    """
+    n, width = buf.shape
+    tiles = n // tile_rows
+    groups = (width + group - 1) // group
+    for task in prange(tiles * groups):
+        r0 = (task // groups) * tile_rows
+        c0 = (task % groups) * group
+        c1 = min(width, c0 + group)
+        if use_src:
+            for r in range(r0, r0 + tile_rows):
+                _scale_row(buf[r, c0:c1], src[r, c0:c1], scale[r], scale_mu[r])
+        h = 1
+        while h < tile_rows:
+            for k in range(r0, r0 + tile_rows, 2 * h):
+                for j in range(h):
+                    _dit_pair(buf[k + j, c0:c1], buf[k + j + h, c0:c1], tw[h - 1 + j], tw_mu[h - 1 + j])
+            h *= 2
+    half = tile_rows // 2
+    m = tile_rows
     while m < n:
-        # n/2 butterflies per column in pieces of `half`; a piece never crosses a block (half ≤ m).
-        for task in prange(width * per_col):
-            c = task // per_col
-            b0 = (task % per_col) * half
+        # n/2 row pairs in pieces of `half`; a piece never crosses a block because half < m.
+        for task in prange(tiles * groups):
+            b0 = (task // groups) * half
+            c0 = (task % groups) * group
+            c1 = min(width, c0 + group)
             k = (b0 // m) * 2 * m
-            j0 = b0 % m
-            x = buf[c]
-            base = m - 1
-            for j in range(j0, j0 + half):
-                a = np.uint64(x[k + j])
-                t = _mont_mul(np.uint64(x[k + j + m]), np.uint64(tw[base + j]))
-                s = a + t
-                if s >= _P:
-                    s -= _P
-                d = a + _P - t
-                if d >= _P:
-                    d -= _P
-                x[k + j] = np.uint32(s)
-                x[k + j + m] = np.uint32(d)
+            for j in range(b0 % m, b0 % m + half):
+                _dit_pair(buf[k + j, c0:c1], buf[k + j + m, c0:c1], tw[m - 1 + j], tw_mu[m - 1 + j])
         m *= 2
 
 
 @njit(cache=True, parallel=True)
-def _dif_columns(buf: np.ndarray, tw: np.ndarray, log_chunk: int) -> None:
-    """In-place DIF on every row of buf: natural-order input → bit-reversed output."""
-    width, n = buf.shape
-    chunk = min(n, 1 << log_chunk)
-    per_col = n // chunk
-    half = chunk // 2
+def _dif_rows(buf, tw, tw_mu, tile_rows, group):
+    """DIF on every column of buf: natural-order rows in, bit-reversed out (mirror of `_dit_rows`)."""
+    n, width = buf.shape
+    tiles = n // tile_rows
+    groups = (width + group - 1) // group
+    half = tile_rows // 2
     m = n // 2
-    while m >= chunk:
-        for task in prange(width * per_col):
-            c = task // per_col
-            b0 = (task % per_col) * half
+    while m >= tile_rows:
+        for task in prange(tiles * groups):
+            b0 = (task // groups) * half
+            c0 = (task % groups) * group
+            c1 = min(width, c0 + group)
             k = (b0 // m) * 2 * m
-            j0 = b0 % m
-            x = buf[c]
-            base = m - 1
-            for j in range(j0, j0 + half):
-                a = np.uint64(x[k + j])
-                b = np.uint64(x[k + j + m])
-                s = a + b
-                if s >= _P:
-                    s -= _P
-                x[k + j] = np.uint32(s)
-                x[k + j + m] = np.uint32(_mont_mul(a + _P - b, np.uint64(tw[base + j])))
+            for j in range(b0 % m, b0 % m + half):
+                _dif_pair(buf[k + j, c0:c1], buf[k + j + m, c0:c1], tw[m - 1 + j], tw_mu[m - 1 + j])
         m //= 2
-    for task in prange(width * per_col):
-        c = task // per_col
-        off = (task % per_col) * chunk
-        _dif_small_stages(buf[c, off:off + chunk], tw)
+    for task in prange(tiles * groups):
+        r0 = (task // groups) * tile_rows
+        c0 = (task % groups) * group
+        c1 = min(width, c0 + group)
+        h = tile_rows // 2
+        while h >= 1:
+            for k in range(r0, r0 + tile_rows, 2 * h):
+                for j in range(h):
+                    _dif_pair(buf[k + j, c0:c1], buf[k + j + h, c0:c1], tw[h - 1 + j], tw_mu[h - 1 + j])
+            h //= 2
 
 
 # ---------------------------------------------------------------------------------------------
-# copies between the (n, width) uint64 matrix and the (width, n) uint32 work buffer
+# copies between the caller's uint64 matrix and the uint32 work buffer
 # ---------------------------------------------------------------------------------------------
 
-_BLOCK = 64
-"""Rows per task in the transposing copies: 64 rows × width stay in L1 while columns are swept."""
+_ROW_BLOCK = 64
+"""Rows per task in the copies."""
 
 
 @njit(cache=True, parallel=True)
-def _load(src: np.ndarray, buf: np.ndarray, perm: np.ndarray, use_perm: bool,
-          weights: np.ndarray, use_weights: bool) -> None:
-    """buf[c, i] = src[r, c] · weights[r] with r = perm[i] (or i); weights in Montgomery form."""
-    n, width = src.shape
-    for blk in prange((n + _BLOCK - 1) // _BLOCK):
-        lo = blk * _BLOCK
-        hi = min(n, lo + _BLOCK)
-        for i in range(lo, hi):
+def _load(src, buf, perm, use_perm, w, w_mu, mode):
+    """buf[i] = src[r] · weight with r = perm[i] (or i).
+
+    mode 0: no weight; 1: row weight w[r, 0]; 2: elementwise weight w[r, c].
+    """
+    n = buf.shape[0]
+    for blk in prange((n + _ROW_BLOCK - 1) // _ROW_BLOCK):
+        for i in range(blk * _ROW_BLOCK, min(n, (blk + 1) * _ROW_BLOCK)):
             r = perm[i] if use_perm else i
-            for c in range(width):
-                v = src[r, c]
-                if use_weights:
-                    v = _mont_mul(v, np.uint64(weights[r]))
-                buf[c, i] = np.uint32(v)
+            if mode == 0:
+                _copy_row(buf[i], src[r])
+            elif mode == 1:
+                _scale_row(buf[i], src[r], w[r, 0], w_mu[r, 0])
+            else:
+                _scale_row_by(buf[i], src[r], w[r], w_mu[r])
 
 
 @njit(cache=True, parallel=True)
-def _store(buf: np.ndarray, out: np.ndarray, stride: int, offset: int,
-           weights: np.ndarray, use_weights: bool) -> None:
-    """out[i·stride + offset, c] = buf[c, i] · weights[i]; weights in Montgomery form."""
-    width, n = buf.shape
-    for blk in prange((n + _BLOCK - 1) // _BLOCK):
-        lo = blk * _BLOCK
-        hi = min(n, lo + _BLOCK)
-        for c in range(width):
-            for i in range(lo, hi):
-                v = np.uint64(buf[c, i])
-                if use_weights:
-                    v = _mont_mul(v, np.uint64(weights[i]))
-                out[i * stride + offset, c] = v
+def _store(buf, out, stride, offset, w, w_mu, mode):
+    """out[i·stride + offset] = buf[i] · weight (modes as in `_load`, indexed by i)."""
+    n = buf.shape[0]
+    for blk in prange((n + _ROW_BLOCK - 1) // _ROW_BLOCK):
+        for i in range(blk * _ROW_BLOCK, min(n, (blk + 1) * _ROW_BLOCK)):
+            dst = out[i * stride + offset]
+            if mode == 0:
+                _copy_row(dst, buf[i])
+            elif mode == 1:
+                _scale_row(dst, buf[i], w[i, 0], w_mu[i, 0])
+            else:
+                _scale_row_by(dst, buf[i], w[i], w_mu[i])
+
+
+_TRANSPOSE_BLOCK = 64
 
 
 @njit(cache=True, parallel=True)
-def _scale_into(src: np.ndarray, dst: np.ndarray, weights: np.ndarray) -> None:
-    """dst[c, i] = src[c, i] · weights[i] (weights in Montgomery form)."""
-    width, n = src.shape
-    chunk = min(n, 1 << 12)
-    per_col = n // chunk
-    for task in prange(width * per_col):
-        c = task // per_col
-        off = (task % per_col) * chunk
-        for i in range(off, off + chunk):
-            dst[c, i] = np.uint32(_mont_mul(np.uint64(src[c, i]), np.uint64(weights[i])))
+def _twiddle_transpose(b, bt, perm, t, t_mu):
+    """bt[perm[j], k] = b[k, j] · t[j, k]: the middle step of the four-step transform.
+
+    b is (n1, n2), bt and the twiddle table t are (n2, n1).  Tiles of 64 rows of b stay in L1
+    while all its columns are swept.
+    """
+    n1, n2 = b.shape
+    for blk in prange((n1 + _TRANSPOSE_BLOCK - 1) // _TRANSPOSE_BLOCK):
+        k0 = blk * _TRANSPOSE_BLOCK
+        k1 = min(n1, k0 + _TRANSPOSE_BLOCK)
+        for j in range(n2):
+            row = bt[perm[j]]
+            tj = t[j]
+            tmj = t_mu[j]
+            for k in range(k0, k1):
+                row[k] = np.uint32(_mont_mul(np.uint64(b[k, j]), tj[k], tmj[k]))
 
 
 @njit(cache=True)
-def _horner(coeffs: np.ndarray, x: np.uint64) -> np.uint64:
+def _horner(coeffs, x):
     acc = np.uint64(0)
     for i in range(coeffs.shape[0] - 1, -1, -1):
         acc = (acc * x + coeffs[i] % _P) % _P
@@ -347,33 +267,31 @@ def _horner(coeffs: np.ndarray, x: np.uint64) -> np.uint64:
 
 
 # ---------------------------------------------------------------------------------------------
-# cached tables
+# cached tables (Montgomery pairs: w·R mod p and w·R·p⁻¹ mod 2^32, both uint32)
 # ---------------------------------------------------------------------------------------------
 
 
-def _to_mont(values: np.ndarray) -> np.ndarray:
-    """w ↦ w·2^32 mod p as uint32 (canonical w < 2^31, so w << 32 < 2^63)."""
-    return ((values.astype(np.uint64) << np.uint64(32)) % _P).astype(np.uint32)
+def _mont_pair(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(w·2^32 mod p, (w·2^32 mod p)·p⁻¹ mod 2^32) as uint32 arrays; canonical w < 2^31."""
+    mont = (values.astype(np.uint64) << np.uint64(32)) % _P
+    mont_mu = (mont * np.uint64(_P_INV_32)) & _MASK32
+    return mont.astype(np.uint32), mont_mu.astype(np.uint32)
 
 
 @lru_cache(maxsize=None)
-def _twiddles(log_n: int, inverse: bool) -> np.ndarray:
-    """Twiddles for every stage up to size 2^log_n: entry m − 1 + j is ω_{2m}^{±j}, Montgomery form.
+def _twiddles(log_n: int, inverse: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Twiddles of every stage up to size 2^log_n: entry m − 1 + j is ω_{2m}^{±j} (Montgomery pair).
 
-    ω_{2m} = two_adic_generator(log2 2m) does not depend on n, so the table for 2^log_n is a prefix
-    of every larger one; a smaller request slices the largest table built so far.
+    ω_{2m} = two_adic_generator(log2 2m) does not depend on n, so any prefix serves smaller sizes.
     """
     n = 1 << log_n
-    table = np.empty(max(n - 1, 1), dtype=np.uint32)
-    table[0] = _R_MOD_P
+    table = np.ones(max(n - 1, 1), dtype=np.uint64)
     m = 1
     while m < n:
-        root = two_adic_generator(m.bit_length())  # primitive (2m)-th root
-        if inverse:
-            root = inv_scalar(root)
-        table[m - 1:2 * m - 1] = _to_mont(powers(root, m))
+        root = two_adic_generator(m.bit_length())  # a primitive (2m)-th root of unity
+        table[m - 1:2 * m - 1] = powers(inv_scalar(root) if inverse else root, m)
         m *= 2
-    return table
+    return _mont_pair(table)
 
 
 @lru_cache(maxsize=None)
@@ -387,41 +305,123 @@ def _bit_reverse(log_n: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=16)
-def _power_weights(base: int, n: int, scale: int) -> np.ndarray:
-    """[scale·base^i for i < n] in Montgomery form."""
-    return _to_mont(powers(base % P, n, scale % P))
+def _power_weights(base: int, n: int, scale: int) -> tuple[np.ndarray, np.ndarray]:
+    """scale·base^i for i < n as an (n, 1) Montgomery pair."""
+    mont, mont_mu = _mont_pair(powers(base % P, n, scale % P))
+    return mont.reshape(n, 1), mont_mu.reshape(n, 1)
 
 
 @lru_cache(maxsize=8)
-def _lde_weights(log_n: int, blowup: int, shift: int) -> np.ndarray:
-    """(blowup, n) table: row k, position i holds n⁻¹·(shift·ω_{nB}^k)^{rev(i)}, Montgomery form.
+def _lde_weights(log_n: int, blowup: int, shift: int) -> tuple[np.ndarray, np.ndarray]:
+    """(blowup, n) Montgomery pair: row k, position i holds n⁻¹·(shift·ω_{nB}^k)^{rev(i)}.
 
-    After a DIF inverse transform, position i of a column holds n·c_{rev(i)}; multiplying by this
-    row turns it into the bit-reversed coefficients of f(shift·ω_{nB}^k · X), whose DIT transform
-    is f on the k-th coset shift·ω_{nB}^k·⟨ω_n⟩.
+    After a DIF inverse transform, row i of the buffer holds n·c_{rev(i)}; scaling by row k of this
+    table gives the bit-reversed coefficients of f(shift·ω_{nB}^k · X), whose DIT transform is f on
+    the coset shift·ω_{nB}^k·⟨ω_n⟩.
     """
     n = 1 << log_n
     g = two_adic_generator(log_n + blowup.bit_length() - 1)
     rev = _bit_reverse(log_n)
-    n_inv = inv_scalar(n)
-    table = np.empty((blowup, n), dtype=np.uint32)
+    values = np.empty((blowup, n), dtype=np.uint64)
     for k in range(blowup):
-        table[k] = _power_weights(shift * pow(g, k, P), n, n_inv)[rev]
-    return table
+        values[k] = powers(shift * pow(g, k, P) % P, n, inv_scalar(n))[rev]
+    return _mont_pair(values)
+
+
+@lru_cache(maxsize=4)
+def _four_step_twiddles(log_n: int, log_n2: int, inverse: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(n2, n1) Montgomery pair: entry (j2, k1) is ω_n^{±j2·k1}."""
+    n2 = 1 << log_n2
+    n1 = 1 << (log_n - log_n2)
+    root = two_adic_generator(log_n)
+    if inverse:
+        root = inv_scalar(root)
+    values = np.empty((n2, n1), dtype=np.uint64)
+    for j2 in range(n2):
+        values[j2] = powers(pow(root, j2, P), n1)
+    return _mont_pair(values)
+
+
+def _tiling(n: int, width: int) -> tuple[int, int]:
+    """(rows per tile, columns per group) so that a tile holds about _TILE_BYTES."""
+    group = max(1, min(width, _MAX_GROUP))
+    rows = 2
+    while rows < n and 2 * rows * group * 4 <= _TILE_BYTES:
+        rows *= 2
+    return min(n, rows), group
 
 
 # ---------------------------------------------------------------------------------------------
-# public API
+# drivers
 # ---------------------------------------------------------------------------------------------
+
+_NO_PERM = np.zeros(1, dtype=np.int64)
+_NO_WEIGHTS = (np.zeros((1, 1), dtype=np.uint32), np.zeros((1, 1), dtype=np.uint32))
+_NO_SCALE = np.zeros(1, dtype=np.uint32)
+_NO_SRC = np.zeros((1, 1), dtype=np.uint32)
+
+
+def _dit(buf: np.ndarray, log_n: int, inverse: bool) -> None:
+    tw, tw_mu = _twiddles(log_n, inverse)
+    rows, group = _tiling(*buf.shape)
+    _dit_rows(buf, tw, tw_mu, rows, group, _NO_SRC, _NO_SCALE, _NO_SCALE, False)
+
+
+def _matrix_transform(src: np.ndarray, log_n: int, inverse: bool, shift: int | None) -> np.ndarray:
+    """Row-major path: bit-reversing load (with coset powers), DIT, store (with n⁻¹·s^-j)."""
+    n, width = src.shape
+    buf = np.empty((n, width), dtype=np.uint32)
+    out = np.empty((n, width), dtype=np.uint64)
+    load_w, load_mode, store_w, store_mode = _NO_WEIGHTS, 0, _NO_WEIGHTS, 0
+    if inverse:
+        s_inv = 1 if shift is None else inv_scalar(shift)
+        store_w, store_mode = _power_weights(s_inv, n, inv_scalar(n)), 1   # c_j ← c_j·n⁻¹·s^-j
+    elif shift is not None:
+        load_w, load_mode = _power_weights(shift, n, 1), 1                 # c_j ← c_j·s^j
+    _load(src, buf, _bit_reverse(log_n), True, *load_w, load_mode)
+    _dit(buf, log_n, inverse)
+    _store(buf, out, 1, 0, *store_w, store_mode)
+    return out
+
+
+def _four_step(column: np.ndarray, log_n: int, inverse: bool, shift: int | None) -> np.ndarray:
+    """One long column through the four-step method.
+
+    With j = j1·n2 + j2 and k = k1 + n1·k2, ω^{jk} = ω_{n1}^{j1·k1} · ω^{j2·k1} · ω_{n2}^{j2·k2}:
+    an n1-point transform over j1 for each j2 (the columns of A = x.reshape(n1, n2)), a twiddle
+    ω^{j2·k1}, then an n2-point transform over j2 for each k1.  Doing the last one on the transpose
+    (n2, n1) leaves entry (k2, k1) at flat index k2·n1 + k1 = k, the natural order.
+    """
+    log_n2 = log_n // 2
+    log_n1 = log_n - log_n2
+    n, n1, n2 = 1 << log_n, 1 << log_n1, 1 << log_n2
+    a = column.reshape(n1, n2)
+    b = np.empty((n1, n2), dtype=np.uint32)
+    load_w, load_mode, store_w, store_mode = _NO_WEIGHTS, 0, _NO_WEIGHTS, 0
+    if inverse:
+        s_inv = 1 if shift is None else inv_scalar(shift)
+        weights = _power_weights(s_inv, n, inv_scalar(n))
+        store_w, store_mode = (weights[0].reshape(n2, n1), weights[1].reshape(n2, n1)), 2
+    elif shift is not None:
+        weights = _power_weights(shift, n, 1)
+        load_w, load_mode = (weights[0].reshape(n1, n2), weights[1].reshape(n1, n2)), 2
+    _load(a, b, _bit_reverse(log_n1), True, *load_w, load_mode)
+    _dit(b, log_n1, inverse)
+    bt = np.empty((n2, n1), dtype=np.uint32)
+    _twiddle_transpose(b, bt, _bit_reverse(log_n2), *_four_step_twiddles(log_n, log_n2, inverse))
+    _dit(bt, log_n2, inverse)
+    out = np.empty((n2, n1), dtype=np.uint64)
+    _store(bt, out, 1, 0, *store_w, store_mode)
+    return out.reshape(n)
 
 
 def _as_matrix(values: np.ndarray) -> tuple[np.ndarray, bool, int]:
-    """(n, width) uint64 view of the input, whether it was 1-D, and log2 n."""
+    """(n, width) contiguous uint64 view of the input, whether it was 1-D, and log2 n."""
     arr = np.asarray(values)
     if arr.dtype != np.uint64:
         if arr.dtype.kind not in "ui":
             raise TypeError(f"expected an integer array of field elements, got {arr.dtype}")
-        if np.any(arr < 0):
+        if arr.dtype.kind == "i" and arr.size and arr.min() < 0:
             raise ValueError("field elements must be non-negative")
         arr = arr.astype(np.uint64)
     one_d = arr.ndim == 1
@@ -438,28 +438,30 @@ def _as_matrix(values: np.ndarray) -> tuple[np.ndarray, bool, int]:
     return np.ascontiguousarray(arr), one_d, log_n
 
 
-_NO_WEIGHTS = np.empty(0, dtype=np.uint32)
-_NO_PERM = np.empty(0, dtype=np.int64)
-
-
 def _transform(values: np.ndarray, inverse: bool, shift: int | None) -> np.ndarray:
-    """Shared body of ntt/intt/coset_ntt/coset_intt: bit-reversing load, DIT, store."""
     src, one_d, log_n = _as_matrix(values)
     n, width = src.shape
-    out = np.empty((n, width), dtype=np.uint64)
-    if width:
-        buf = np.empty((width, n), dtype=np.uint32)
-        load_w = _NO_WEIGHTS
-        store_w = _NO_WEIGHTS
-        if not inverse and shift is not None:
-            load_w = _power_weights(shift, n, 1)                  # c_j ← c_j·s^j
-        elif inverse:
-            s_inv = 1 if shift is None else inv_scalar(shift)
-            store_w = _power_weights(s_inv, n, inv_scalar(n))    # c_j ← c_j·n⁻¹·s^-j
-        _load(src, buf, _bit_reverse(log_n), True, load_w, load_w.size > 0)
-        _dit_columns(buf, _twiddles(log_n, inverse), _LOG_CHUNK)
-        _store(buf, out, 1, 0, store_w, store_w.size > 0)
+    if width == 0:
+        out = np.empty((n, 0), dtype=np.uint64)
+    elif width < _NARROW and log_n >= _FOUR_STEP_MIN_LOG:
+        out = np.empty((n, width), dtype=np.uint64)
+        for c in range(width):
+            out[:, c] = _four_step(np.ascontiguousarray(src[:, c]), log_n, inverse, shift)
+    else:
+        out = _matrix_transform(src, log_n, inverse, shift)
     return out.reshape(n) if one_d else out
+
+
+def _check_shift(shift: int) -> int:
+    shift = int(shift) % P
+    if shift == 0:
+        raise ValueError("the coset shift must be non-zero")
+    return shift
+
+
+# ---------------------------------------------------------------------------------------------
+# public API
+# ---------------------------------------------------------------------------------------------
 
 
 def ntt(coeffs: np.ndarray) -> np.ndarray:
@@ -468,58 +470,62 @@ def ntt(coeffs: np.ndarray) -> np.ndarray:
 
 
 def intt(evals: np.ndarray) -> np.ndarray:
-    """Coefficients of the polynomials of degree < n taking the given values at ω^0, …, ω^{n−1}."""
+    """Coefficients (degree < n) of the polynomials taking the given values at ω^0, …, ω^{n−1}."""
     return _transform(evals, inverse=True, shift=None)
 
 
 def coset_ntt(coeffs: np.ndarray, shift: int) -> np.ndarray:
     """Evaluations of each column at shift·ω^i, i = 0 … n−1 (natural order)."""
-    if shift % P == 0:
-        raise ValueError("the coset shift must be non-zero")
-    return _transform(coeffs, inverse=False, shift=int(shift) % P)
+    return _transform(coeffs, inverse=False, shift=_check_shift(shift))
 
 
 def coset_intt(evals: np.ndarray, shift: int) -> np.ndarray:
-    """Coefficients of the polynomials of degree < n taking the given values at shift·ω^i."""
-    if shift % P == 0:
-        raise ValueError("the coset shift must be non-zero")
-    return _transform(evals, inverse=True, shift=int(shift) % P)
+    """Coefficients (degree < n) of the polynomials taking the given values at shift·ω^i."""
+    return _transform(evals, inverse=True, shift=_check_shift(shift))
 
 
 def lde(evals: np.ndarray, blowup: int, shift: int) -> np.ndarray:
-    """Low-degree extension: values of each column's interpolant on shift·⟨ω_{n·blowup}⟩.
+    """Low-degree extension: each column's interpolant evaluated on shift·⟨ω_{n·blowup}⟩.
 
     ``evals`` holds columns evaluated on ⟨ω_n⟩ in natural order; the result has shape
     (n·blowup, width) (1-D in, 1-D out) and row i is the point shift·ω_{n·blowup}^i.  Because
     ω_{nB}^{jB+k} = ω_{nB}^k·ω_n^j, row jB + k is row j of the size-n transform on the coset
-    shift·ω_{nB}^k·⟨ω_n⟩; so the work is one inverse transform and B forward ones of size n.
+    shift·ω_{nB}^k·⟨ω_n⟩: the work is one inverse transform and B forward ones of size n.
     """
     if blowup < 1 or blowup & (blowup - 1):
         raise ValueError(f"blowup must be a power of two, got {blowup}")
-    if shift % P == 0:
-        raise ValueError("the coset shift must be non-zero")
+    shift = _check_shift(shift)
     src, one_d, log_n = _as_matrix(evals)
     n, width = src.shape
-    big_n = n * blowup
-    if log_n + blowup.bit_length() - 1 > 27:
+    log_blowup = blowup.bit_length() - 1
+    if log_n + log_blowup > 27:
         raise ValueError("BabyBear has no subgroup of order above 2^27")
-    out = np.empty((big_n, width), dtype=np.uint64)
-    if width:
-        coeffs = np.empty((width, n), dtype=np.uint32)
-        _load(src, coeffs, _NO_PERM, False, _NO_WEIGHTS, False)
-        _dif_columns(coeffs, _twiddles(log_n, True), _LOG_CHUNK)   # n·c_{rev(i)} at position i
-        weights = _lde_weights(log_n, blowup, int(shift) % P)
-        tw = _twiddles(log_n, False)
+    out = np.empty((n * blowup, width), dtype=np.uint64)
+    if width == 0:
+        pass
+    elif width < _NARROW and log_n >= _FOUR_STEP_MIN_LOG:
+        g = two_adic_generator(log_n + log_blowup)
+        for c in range(width):
+            coeffs = _four_step(np.ascontiguousarray(src[:, c]), log_n, True, None)
+            for k in range(blowup):
+                out[k::blowup, c] = _four_step(coeffs, log_n, False, shift * pow(g, k, P) % P)
+    else:
+        coeffs = np.empty((n, width), dtype=np.uint32)
+        _load(src, coeffs, _NO_PERM, False, *_NO_WEIGHTS, 0)
+        itw, itw_mu = _twiddles(log_n, True)
+        rows, group = _tiling(n, width)
+        _dif_rows(coeffs, itw, itw_mu, rows, group)          # row i: n·c_{rev(i)}
+        weights, weights_mu = _lde_weights(log_n, blowup, shift)
+        tw, tw_mu = _twiddles(log_n, False)
         work = np.empty_like(coeffs)
         for k in range(blowup):
-            _scale_into(coeffs, work, weights[k])
-            _dit_columns(work, tw, _LOG_CHUNK)
-            _store(work, out, blowup, k, _NO_WEIGHTS, False)
-    return out.reshape(big_n) if one_d else out
+            _dit_rows(work, tw, tw_mu, rows, group, coeffs, weights[k], weights_mu[k], True)
+            _store(work, out, blowup, k, *_NO_WEIGHTS, 0)
+    return out.reshape(n * blowup) if one_d else out
 
 
 def evaluate(coeffs: np.ndarray, x: int) -> int:
-    """f(x) = Σ c_i x^i by Horner's rule, for a 1-D coefficient array."""
+    """f(x) = Σ c_i·x^i by Horner's rule, for a 1-D array of coefficients."""
     arr = np.ascontiguousarray(np.asarray(coeffs), dtype=np.uint64)
     if arr.ndim != 1:
         raise ValueError("evaluate takes one column of coefficients")

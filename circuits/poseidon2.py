@@ -51,7 +51,7 @@ __all__ = [
     "FULL_ROUND", "RC", "DIAG", "EXTERNAL_MATRIX", "INTERNAL_MATRIX",
     "permute", "permute_many", "permute_many_trace", "external_layer_many", "internal_layer_many",
     "compress", "compress_many", "hash_elements", "hash_elements_many",
-    "fold_path", "compress_schedule",
+    "fold_path", "compress_schedule", "permute_row_kernel", "sponge_row_kernel", "compress_row_kernel",
 ]
 
 RATE = 8
@@ -328,6 +328,15 @@ def _schedule_kernel(buf, outs, lefts, rights, level_starts):
 def _schedule_kernel_serial(buf, outs, lefts, rights, level_starts):
     for k in range(outs.shape[0]):
         _compress_row(buf[lefts[k]], buf[rights[k]], buf[outs[k]])
+
+
+# Building blocks for other njit kernels (e.g. a Merkle tree hashing its nodes in one call):
+# permute_row_kernel(s) permutes a uint64[16] in place; sponge_row_kernel(elems, domain, out)
+# writes hash_elements(elems, domain) into out[:8]; compress_row_kernel(left, right, out) writes
+# compress(left, right) into out[:8] (out may alias an input).
+permute_row_kernel = _permute_row
+sponge_row_kernel = _sponge_row
+compress_row_kernel = _compress_row
 
 
 # ---------------------------------------------------------------------------------------------

@@ -73,7 +73,10 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
     """Prove that ``trace`` satisfies ``air`` for ``public_inputs``.
 
     With ``check`` (the default) the trace is first run through the debug checker, so a bad trace
-    fails with a message naming the row and constraint instead of an opaque degree error.
+    fails with a message naming the row and constraint instead of an opaque degree error, and a
+    composition polynomial above its degree bound is refused.  ``check=False`` is for soundness tests
+    only: it plays a cheating prover that commits to whatever the bad trace gives (the quotient
+    truncated to its degree bound), so tests can show the *verifier* refuses the result.
     """
     options = options or ProofOptions()
     step = progress or (lambda _phase: None)
@@ -188,7 +191,7 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
     step("commit composition")
     q_coeffs = coset_intt(q, g)  # (N_ce, 5): coefficients of each component of Q
     k = air.composition_chunks()
-    if np.any(q_coeffs[k * n:]):
+    if check and np.any(q_coeffs[k * n:]):
         # Q is not a polynomial of the expected degree: the trace violates a constraint.
         try:
             check_constraints(air, trace, public_inputs, aux if a else None, challenges)

@@ -11,7 +11,7 @@ that executes one message, the :class:`Log` entries it emits and the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -153,7 +153,6 @@ class MessageResult:
     logs: tuple[Log, ...] = ()
     created_address: bytes | None = None
     error: str | None = None
-    extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def success(self) -> bool:
