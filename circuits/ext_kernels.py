@@ -231,3 +231,36 @@ def base_to_ext(a: np.ndarray) -> np.ndarray:
     out = np.zeros((a.shape[0], 5), dtype=np.uint64)
     out[:, 0] = a
     return out
+
+
+@njit(cache=True, parallel=True)
+def ext_batch_inv_chunked(a: np.ndarray, chunks: int) -> np.ndarray:
+    """ext_batch_inv over ``chunks`` independent slices in parallel (one scalar inversion each)."""
+    n = a.shape[0]
+    out = np.empty((n, 5), dtype=np.uint64)
+    size = (n + chunks - 1) // chunks
+    for c in prange(chunks):
+        lo = c * size
+        hi = min(n, lo + size)
+        if lo < hi:
+            out[lo:hi] = ext_batch_inv(a[lo:hi])
+    return out
+
+
+@njit(cache=True, parallel=True)
+def combine_columns2(m: np.ndarray, c1: np.ndarray, c2: np.ndarray):
+    """(Σ_j c1[j]·m[:, j], Σ_j c2[j]·m[:, j]) in one pass over m (the two DEEP numerators)."""
+    n, w = m.shape
+    o1 = np.empty((n, 5), dtype=np.uint64)
+    o2 = np.empty((n, 5), dtype=np.uint64)
+    for i in prange(n):
+        acc = np.zeros(10, dtype=np.uint64)
+        for j in range(w):
+            v = np.uint64(m[i, j])
+            for k in range(5):
+                acc[k] += (v * c1[j, k]) % _P
+                acc[5 + k] += (v * c2[j, k]) % _P
+        for k in range(5):
+            o1[i, k] = acc[k] % _P
+            o2[i, k] = acc[5 + k] % _P
+    return o1, o2

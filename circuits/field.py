@@ -39,14 +39,36 @@ def to_field(values) -> np.ndarray:
     return np.mod(arr.astype(DTYPE), _P64)
 
 
+_KERNEL_MIN = 1 << 13
+"""Below this many elements numpy's call overhead is lower than a kernel launch."""
+
+
+def _kernel_args(a, b):
+    """('vv', a, b) / ('vs', array, scalar) when a compiled kernel applies, else None."""
+    if isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype == DTYPE and a.size >= _KERNEL_MIN:
+        if isinstance(b, np.ndarray) and b.shape == a.shape and b.dtype == DTYPE:
+            return "vv", np.ascontiguousarray(a), np.ascontiguousarray(b)
+        if isinstance(b, (np.uint64, int)) or (isinstance(b, np.ndarray) and b.ndim == 0):
+            return "vs", np.ascontiguousarray(a), np.uint64(int(b))
+    return None
+
+
 def add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """(a + b) mod p, elementwise; inputs canonical."""
+    k = _kernel_args(a, b) or _kernel_args(b, a)  # + and · commute
+    if k:
+        from circuits import kernels
+        return kernels.add_vv(k[1], k[2]) if k[0] == "vv" else kernels.add_vs(k[1], k[2])
     s = np.add(a, b, dtype=DTYPE)
     return np.where(s >= _P64, s - _P64, s)
 
 
 def sub(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """(a − b) mod p, elementwise; inputs canonical."""
+    k = _kernel_args(a, b)
+    if k and k[0] == "vv":
+        from circuits import kernels
+        return kernels.sub_vv(k[1], k[2])
     return add(np.asarray(a, dtype=DTYPE), neg(b))
 
 
@@ -58,7 +80,12 @@ def neg(a: np.ndarray) -> np.ndarray:
 
 def mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a·b mod p, elementwise; canonical inputs keep the uint64 product below 2^62."""
+    k = _kernel_args(a, b) or _kernel_args(b, a)  # + and · commute
+    if k:
+        from circuits import kernels
+        return kernels.mul_vv(k[1], k[2]) if k[0] == "vv" else kernels.mul_vs(k[1], k[2])
     return np.multiply(a, b, dtype=DTYPE) % _P64
+
 
 
 def pow_scalar(x: int, e: int) -> int:

@@ -23,8 +23,8 @@ from circuits.values import BaseVec, ExtVec
 from prover.merkle import MerkleTree
 from verifier.blake2b import grind
 from verifier.proof import FriLayerOpening, Proof, ProofOptions
-from verifier.stark import (DOMAIN_SHIFT, _ce_factor, composition_coefficient_count, draw_ood_point,
-                            fri_num_layers, init_transcript)
+from verifier.stark import (DOMAIN_SHIFT, _ce_factor, _coeff_array, _component_coeffs,
+                            composition_coefficient_count, draw_ood_point, fri_num_layers, init_transcript)
 
 Progress = Callable[[str], None]
 
@@ -36,21 +36,6 @@ class ProverError(ValueError):
 def _ext_matrix_to_base(a: np.ndarray) -> np.ndarray:
     """(n, m, 5) extension columns → (n, 5m) base columns (component-minor), the committed layout."""
     return np.ascontiguousarray(a.reshape(a.shape[0], -1))
-
-
-def _ext_coeffs_for_components(coeffs: list[Ext]) -> np.ndarray:
-    """For ext-valued columns stored as 5 base columns each: coefficient c_j·X^m for component m."""
-    out = np.empty((5 * len(coeffs), 5), dtype=np.uint64)
-    for j, c in enumerate(coeffs):
-        for m in range(5):
-            out[5 * j + m] = (c * x_power(m)).to_array()
-    return out
-
-
-def _ext_array(values: list[Ext]) -> np.ndarray:
-    if not values:
-        return np.zeros((0, 5), dtype=np.uint64)
-    return np.stack([v.to_array() for v in values])
 
 
 def _eval_ext_polys(coeffs: np.ndarray, point: Ext) -> np.ndarray:
@@ -146,7 +131,7 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
     main_cs = np.empty((N_ce, len(transitions)), dtype=np.uint64)
     for i, c in enumerate(transitions):
         main_cs[:, i] = c.v if isinstance(c, BaseVec) else int(c) % F.P
-    main_coefs = _ext_array([next(it) for _ in transitions])
+    main_coefs = _coeff_array([next(it) for _ in transitions])
     cyclic = sorted(air.cyclic_transitions())
     if cyclic:  # cyclic constraints are divided by Z_H = x^n − 1 instead of Z_T
         cyc_cs, cyc_coefs = main_cs[:, cyclic].copy(), main_coefs[cyclic]
@@ -170,22 +155,30 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
             else:
                 acc = ek.ext_add(acc, scaled)
     q = ek.ext_add(ek.ext_mul_base(acc, zt_inv), ek.ext_mul_base(acc_cyclic, inv_xn_minus_1))
-    boundary = [(asr, False) for asr in air.assertions(public_inputs, n)]
+    # Boundary quotients, grouped by row: Σ_b a_b·(T_b(x) − v_b) / (x − ω^r) for each asserted row r.
+    by_row: dict[int, list] = {}
+    for asr in air.assertions(public_inputs, n):
+        by_row.setdefault(asr.row, []).append((asr, False, next(it)))
     if a:
-        boundary += [(asr, True) for asr in air.aux_assertions(challenges, public_inputs, n)]
-    inv_cache: dict[int, np.ndarray] = {}
-    for asr, is_aux in boundary:
-        coef = next(it)
-        if asr.row not in inv_cache:
-            inv_cache[asr.row] = F.batch_inv(F.sub(x_ce, np.uint64(pow(omega_n, asr.row, F.P))))
-        if is_aux:
-            val = asr.value if isinstance(asr.value, Ext) else Ext.from_base(int(asr.value))
-            num = ek.ext_sub(acur[asr.column].v, val.to_array()[None, :])
-            term = ek.ext_mul_scalar(num, coef.to_array())
-        else:
-            num = F.sub(ce_main[asr.column], np.uint64(int(asr.value) % F.P))
-            term = ek.ext_mul_base(np.tile(coef.to_array(), (N_ce, 1)), num)
-        q = ek.ext_add(q, ek.ext_mul_base(term, inv_cache[asr.row]))
+        for asr in air.aux_assertions(challenges, public_inputs, n):
+            by_row.setdefault(asr.row, []).append((asr, True, next(it)))
+    for row, items in by_row.items():
+        inv = F.batch_inv(F.sub(x_ce, np.uint64(pow(omega_n, row, F.P))))
+        main_items = [(asr, c) for asr, is_aux, c in items if not is_aux]
+        num = np.zeros((N_ce, 5), dtype=np.uint64)
+        const = Ext.zero()
+        if main_items:
+            cols = [asr.column for asr, _ in main_items]
+            num = ek.combine_columns(np.ascontiguousarray(ce_main[cols].T), _coeff_array([c for _, c in main_items]))
+            for asr, c in main_items:
+                const = const + c * int(asr.value)
+        for asr, is_aux, c in items:
+            if is_aux:
+                val = asr.value if isinstance(asr.value, Ext) else Ext.from_base(int(asr.value))
+                num = ek.ext_add(num, ek.ext_mul_scalar(acur[asr.column].v, c.to_array()))
+                const = const + c * val
+        num = ek.ext_sub(num, const.to_array()[None, :])
+        q = ek.ext_add(q, ek.ext_mul_base(num, inv))
     del ce_main, cur, nxt
 
     step("commit composition")
@@ -225,12 +218,12 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
     c_main, c_main_next = deep[:w], deep[w:2 * w]
     c_aux, c_aux_next = deep[2 * w:2 * w + a], deep[2 * w + a:2 * w + 2 * a]
     c_comp = deep[2 * w + 2 * a:]
-    num_z = ek.combine_columns(main_lde, _ext_array(c_main))
-    num_zn = ek.combine_columns(main_lde, _ext_array(c_main_next))
+    num_z, num_zn = ek.combine_columns2(main_lde, _coeff_array(c_main), _coeff_array(c_main_next))
     if a:
-        num_z = ek.ext_add(num_z, ek.combine_columns(aux_lde, _ext_coeffs_for_components(c_aux)))
-        num_zn = ek.ext_add(num_zn, ek.combine_columns(aux_lde, _ext_coeffs_for_components(c_aux_next)))
-    num_z = ek.ext_add(num_z, ek.combine_columns(comp_lde, _ext_coeffs_for_components(c_comp)))
+        aux_z, aux_zn = ek.combine_columns2(aux_lde, _component_coeffs(c_aux),
+                                            _component_coeffs(c_aux_next))
+        num_z, num_zn = ek.ext_add(num_z, aux_z), ek.ext_add(num_zn, aux_zn)
+    num_z = ek.ext_add(num_z, ek.combine_columns(comp_lde, _component_coeffs(c_comp)))
     vals_z = [Ext.from_array(v) for v in ood_main[0]] + [Ext.from_array(v) for v in ood_aux[0]] + \
              [Ext.from_array(v) for v in ood_comp]
     vals_zn = [Ext.from_array(v) for v in ood_main[1]] + [Ext.from_array(v) for v in ood_aux[1]]
@@ -238,8 +231,8 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
     const_zn = sum((c * v for c, v in zip(c_main_next + c_aux_next, vals_zn)), Ext.zero())
     x_lde = F.powers(F.two_adic_generator(L.bit_length() - 1), L, start=g)
     x_ext = ek.base_to_ext(x_lde)
-    inv_xz = ek.ext_batch_inv(ek.ext_sub(x_ext, z.to_array()[None, :]))
-    inv_xzn = ek.ext_batch_inv(ek.ext_sub(x_ext, z_next.to_array()[None, :]))
+    inv_xz = ek.ext_batch_inv_chunked(ek.ext_sub(x_ext, z.to_array()[None, :]), 16)
+    inv_xzn = ek.ext_batch_inv_chunked(ek.ext_sub(x_ext, z_next.to_array()[None, :]), 16)
     del x_ext
     deep_evals = ek.ext_add(ek.ext_mul(ek.ext_sub(num_z, const_z.to_array()[None, :]), inv_xz),
                             ek.ext_mul(ek.ext_sub(num_zn, const_zn.to_array()[None, :]), inv_xzn))

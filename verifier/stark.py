@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from circuits import ext_kernels as ek
 from circuits.air import Air
 from circuits.extension import Ext, x_power
 from circuits.field import GENERATOR, P, two_adic_generator
@@ -184,25 +185,36 @@ def verify(air: Air, proof: Proof | bytes, public_inputs: Any, min_security: flo
     # Σ c·T(z) and Σ c'·T(zω) do not depend on x: compute once.
     const_z = sum((c * v for c, v in zip(c_main + c_aux + c_comp, cur + aux_cur + chunks)), Ext.zero())
     const_zn = sum((c * v for c, v in zip(c_main_next + c_aux_next, nxt + aux_nxt)), Ext.zero())
+    # Numerators Σ c_j·T_j(x) for every opened row at once (the same kernel the prover uses).
+    num_z_rows = ek.combine_columns(proof.main_rows, _coeff_array(c_main))
+    num_zn_rows = ek.combine_columns(proof.main_rows, _coeff_array(c_main_next))
+    if a:
+        num_z_rows = ek.ext_add(num_z_rows, ek.combine_columns(proof.aux_rows, _component_coeffs(c_aux)))
+        num_zn_rows = ek.ext_add(num_zn_rows, ek.combine_columns(proof.aux_rows, _component_coeffs(c_aux_next)))
+    num_z_rows = ek.ext_add(num_z_rows, ek.combine_columns(proof.comp_rows, _component_coeffs(c_comp)))
     deep_values = {}
     for qi, pos in enumerate(positions):
         x = DOMAIN_SHIFT * pow(omega_L, pos, P) % P
-        main_row = [int(v) for v in proof.main_rows[qi]]
-        aux_row = row_to_exts(proof.aux_rows[qi]) if a else []
-        comp_row = row_to_exts(proof.comp_rows[qi])
-        num_z = Ext.zero()
-        for c, v in zip(c_main, main_row):
-            num_z = num_z + c * v
-        for c, v in zip(c_aux + c_comp, aux_row + comp_row):
-            num_z = num_z + c * v
-        num_zn = Ext.zero()
-        for c, v in zip(c_main_next, main_row):
-            num_zn = num_zn + c * v
-        for c, v in zip(c_aux_next, aux_row):
-            num_zn = num_zn + c * v
+        num_z = Ext.from_array(num_z_rows[qi])
+        num_zn = Ext.from_array(num_zn_rows[qi])
         deep_values[pos] = (num_z - const_z) / (x - z) + (num_zn - const_zn) / (x - z_next)
 
     verify_fri(proof, positions, deep_values, betas, L, n_layers)
+
+
+def _coeff_array(coeffs: list[Ext]) -> np.ndarray:
+    if not coeffs:
+        return np.zeros((0, 5), dtype=np.uint64)
+    return np.stack([c.to_array() for c in coeffs])
+
+
+def _component_coeffs(coeffs: list[Ext]) -> np.ndarray:
+    """Coefficients c_j·X^m for extension columns committed as 5 base components each."""
+    out = np.empty((5 * len(coeffs), 5), dtype=np.uint64)
+    for j, c in enumerate(coeffs):
+        for m in range(5):
+            out[5 * j + m] = (c * x_power(m)).to_array()
+    return out
 
 
 def _ce_factor(air: Air) -> int:

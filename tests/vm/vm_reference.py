@@ -73,7 +73,9 @@ def run_ours(
 ) -> tuple[Outcome, WorldState]:
     state = WorldState(accounts)
     current = create_address if target is None else target
-    begin_transaction(state, ORIGIN, current)
+    # py-evm warms the coinbase in every computation (EIP-3651)
+    begin_transaction(state, ORIGIN, current, coinbase=BLOCK.coinbase)
+    state.warm_address(caller)
     message = Message(
         caller=caller,
         target=target,
