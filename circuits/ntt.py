@@ -15,8 +15,10 @@ traffic of ``uint64``) and transformed in place by iterative radix-2 butterflies
 (DIT: bit-reversed rows in, natural order out) or decimation in frequency (DIF: natural in,
 bit-reversed out).  A butterfly combines two whole rows, so its inner loop runs over contiguous
 columns and vectorizes whatever the stage.  Stages whose butterflies stay inside a tile of about
-256 KiB run tile by tile while it sits in L2; the wider stages are cut into equal pieces; both are
-``prange`` loops, so the cores share the work.  The copies in and out carry the bit-reversal
+256 KiB run tile by tile while it sits in L2; the wider stages never mix rows of different residues
+modulo the tile height, so they run residue class by residue class, again about a tile at a time.
+Every row thus travels between memory and cache twice per transform, not once per stage.  Both
+phases are ``prange`` loops over (tile or residue block, column group), so the cores share the work.  The copies in and out carry the bit-reversal
 permutation and every diagonal scaling (coset powers, 1/n), so no pass is spent on those alone.  The
 low-degree extension chains DIF-inverse and DIT-forward and never permutes at all.
 
@@ -33,7 +35,9 @@ not).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from functools import lru_cache
+from typing import Iterator
 
 import numba
 import numpy as np
@@ -50,6 +54,10 @@ _P_INV_32 = pow(P, -1, 1 << 32)
 _TILE_BYTES = 1 << 18
 """Stages whose butterflies fit in a tile of this many bytes run tile by tile (it stays in L2)."""
 
+_STRIDED_TILE_BYTES = 1 << 15
+"""Tile budget when a column group is only part of each row: its row segments then sit a
+power-of-two stride apart, map to few cache sets, and a larger tile would thrash."""
+
 _MAX_GROUP = 64
 """Columns per task: wide matrices are cut into groups of this many columns."""
 
@@ -58,6 +66,23 @@ _NARROW = 8
 
 _FOUR_STEP_MIN_LOG = 10
 """Columns shorter than 2^10 are transformed directly even when the matrix is narrow."""
+
+_SERIAL_BELOW = 1 << 14
+"""Transforms of fewer elements run on the calling thread: waking the pool would cost more."""
+
+
+@contextmanager
+def _threads_for(elements: int) -> Iterator[None]:
+    """Run small transforms on the calling thread only."""
+    if elements >= _SERIAL_BELOW:
+        yield
+        return
+    saved = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(saved)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,7 +154,7 @@ def _copy_row(dst, src):
 
 
 @njit(cache=True, parallel=True)
-def _dit_rows(buf, tw, tw_mu, tile_rows, group, src, scale, scale_mu, use_src):
+def _dit_rows(buf, tw, tw_mu, tile_rows, group, residues, src, scale, scale_mu, use_src):
     """DIT on every column of buf: bit-reversed rows in, natural order out.
 
     With use_src, each tile is first filled from src with row r scaled by scale[r] (the
@@ -152,37 +177,44 @@ def _dit_rows(buf, tw, tw_mu, tile_rows, group, src, scale, scale_mu, use_src):
                 for j in range(h):
                     _dit_pair(buf[k + j, c0:c1], buf[k + j + h, c0:c1], tw[h - 1 + j], tw_mu[h - 1 + j])
             h *= 2
-    half = tile_rows // 2
-    m = tile_rows
-    while m < n:
-        # n/2 row pairs in pieces of `half`; a piece never crosses a block because half < m.
-        for task in prange(tiles * groups):
-            b0 = (task // groups) * half
+    # Stages m ≥ tile_rows pair rows i and i + m with m a multiple of tile_rows, so they never mix
+    # rows of different residues i mod tile_rows: each task takes `residues` consecutive residues
+    # (n / tile_rows rows apiece, about one tile in all) through every remaining stage while they
+    # stay in cache.
+    if tile_rows < n:
+        spans = tile_rows // residues
+        for task in prange(spans * groups):
+            r0 = (task // groups) * residues
             c0 = (task % groups) * group
             c1 = min(width, c0 + group)
-            k = (b0 // m) * 2 * m
-            for j in range(b0 % m, b0 % m + half):
-                _dit_pair(buf[k + j, c0:c1], buf[k + j + m, c0:c1], tw[m - 1 + j], tw_mu[m - 1 + j])
-        m *= 2
+            h = tile_rows
+            while h < n:
+                for k in range(0, n, 2 * h):
+                    for q in range(0, h, tile_rows):
+                        for j in range(q + r0, q + r0 + residues):
+                            _dit_pair(buf[k + j, c0:c1], buf[k + j + h, c0:c1], tw[h - 1 + j], tw_mu[h - 1 + j])
+                h *= 2
 
 
 @njit(cache=True, parallel=True)
-def _dif_rows(buf, tw, tw_mu, tile_rows, group):
+def _dif_rows(buf, tw, tw_mu, tile_rows, group, residues):
     """DIF on every column of buf: natural-order rows in, bit-reversed out (mirror of `_dit_rows`)."""
     n, width = buf.shape
     tiles = n // tile_rows
     groups = (width + group - 1) // group
-    half = tile_rows // 2
-    m = n // 2
-    while m >= tile_rows:
-        for task in prange(tiles * groups):
-            b0 = (task // groups) * half
+    if tile_rows < n:   # the cross-tile stages first, by residue classes (see `_dit_rows`)
+        spans = tile_rows // residues
+        for task in prange(spans * groups):
+            r0 = (task // groups) * residues
             c0 = (task % groups) * group
             c1 = min(width, c0 + group)
-            k = (b0 // m) * 2 * m
-            for j in range(b0 % m, b0 % m + half):
-                _dif_pair(buf[k + j, c0:c1], buf[k + j + m, c0:c1], tw[m - 1 + j], tw_mu[m - 1 + j])
-        m //= 2
+            h = n // 2
+            while h >= tile_rows:
+                for k in range(0, n, 2 * h):
+                    for q in range(0, h, tile_rows):
+                        for j in range(q + r0, q + r0 + residues):
+                            _dif_pair(buf[k + j, c0:c1], buf[k + j + h, c0:c1], tw[h - 1 + j], tw_mu[h - 1 + j])
+                h //= 2
     for task in prange(tiles * groups):
         r0 = (task // groups) * tile_rows
         c0 = (task % groups) * group
@@ -342,13 +374,19 @@ def _four_step_twiddles(log_n: int, log_n2: int, inverse: bool) -> tuple[np.ndar
     return _mont_pair(values)
 
 
-def _tiling(n: int, width: int) -> tuple[int, int]:
-    """(rows per tile, columns per group) so that a tile holds about _TILE_BYTES."""
+def _tiling(n: int, width: int) -> tuple[int, int, int]:
+    """(rows per tile, columns per group, residues per cross-tile task), each tile ≈ _TILE_BYTES."""
     group = max(1, min(width, _MAX_GROUP))
+    budget = _TILE_BYTES if width <= group else min(_TILE_BYTES, _STRIDED_TILE_BYTES)
+    row_bytes = 4 * group
     rows = 2
-    while rows < n and 2 * rows * group * 4 <= _TILE_BYTES:
+    while rows < n and 2 * rows * row_bytes <= budget:
         rows *= 2
-    return min(n, rows), group
+    rows = min(n, rows)
+    residues = 1
+    while 2 * residues <= rows and 2 * residues * (n // rows) * row_bytes <= budget:
+        residues *= 2
+    return rows, group, residues
 
 
 # ---------------------------------------------------------------------------------------------
@@ -363,8 +401,7 @@ _NO_SRC = np.zeros((1, 1), dtype=np.uint32)
 
 def _dit(buf: np.ndarray, log_n: int, inverse: bool) -> None:
     tw, tw_mu = _twiddles(log_n, inverse)
-    rows, group = _tiling(*buf.shape)
-    _dit_rows(buf, tw, tw_mu, rows, group, _NO_SRC, _NO_SCALE, _NO_SCALE, False)
+    _dit_rows(buf, tw, tw_mu, *_tiling(*buf.shape), _NO_SRC, _NO_SCALE, _NO_SCALE, False)
 
 
 def _matrix_transform(src: np.ndarray, log_n: int, inverse: bool, shift: int | None) -> np.ndarray:
@@ -441,14 +478,15 @@ def _as_matrix(values: np.ndarray) -> tuple[np.ndarray, bool, int]:
 def _transform(values: np.ndarray, inverse: bool, shift: int | None) -> np.ndarray:
     src, one_d, log_n = _as_matrix(values)
     n, width = src.shape
-    if width == 0:
-        out = np.empty((n, 0), dtype=np.uint64)
-    elif width < _NARROW and log_n >= _FOUR_STEP_MIN_LOG:
-        out = np.empty((n, width), dtype=np.uint64)
-        for c in range(width):
-            out[:, c] = _four_step(np.ascontiguousarray(src[:, c]), log_n, inverse, shift)
-    else:
-        out = _matrix_transform(src, log_n, inverse, shift)
+    with _threads_for(n * width):
+        if width == 0:
+            out = np.empty((n, 0), dtype=np.uint64)
+        elif width < _NARROW and log_n >= _FOUR_STEP_MIN_LOG:
+            out = np.empty((n, width), dtype=np.uint64)
+            for c in range(width):
+                out[:, c] = _four_step(np.ascontiguousarray(src[:, c]), log_n, inverse, shift)
+        else:
+            out = _matrix_transform(src, log_n, inverse, shift)
     return out.reshape(n) if one_d else out
 
 
@@ -501,26 +539,27 @@ def lde(evals: np.ndarray, blowup: int, shift: int) -> np.ndarray:
     if log_n + log_blowup > 27:
         raise ValueError("BabyBear has no subgroup of order above 2^27")
     out = np.empty((n * blowup, width), dtype=np.uint64)
-    if width == 0:
-        pass
-    elif width < _NARROW and log_n >= _FOUR_STEP_MIN_LOG:
-        g = two_adic_generator(log_n + log_blowup)
-        for c in range(width):
-            coeffs = _four_step(np.ascontiguousarray(src[:, c]), log_n, True, None)
+    with _threads_for(n * width):
+        if width == 0:
+            pass
+        elif width < _NARROW and log_n >= _FOUR_STEP_MIN_LOG:
+            g = two_adic_generator(log_n + log_blowup)
+            for c in range(width):
+                coeffs = _four_step(np.ascontiguousarray(src[:, c]), log_n, True, None)
+                for k in range(blowup):
+                    out[k::blowup, c] = _four_step(coeffs, log_n, False, shift * pow(g, k, P) % P)
+        else:
+            coeffs = np.empty((n, width), dtype=np.uint32)
+            _load(src, coeffs, _NO_PERM, False, *_NO_WEIGHTS, 0)
+            itw, itw_mu = _twiddles(log_n, True)
+            tiling = _tiling(n, width)
+            _dif_rows(coeffs, itw, itw_mu, *tiling)              # row i: n·c_{rev(i)}
+            weights, weights_mu = _lde_weights(log_n, blowup, shift)
+            tw, tw_mu = _twiddles(log_n, False)
+            work = np.empty_like(coeffs)
             for k in range(blowup):
-                out[k::blowup, c] = _four_step(coeffs, log_n, False, shift * pow(g, k, P) % P)
-    else:
-        coeffs = np.empty((n, width), dtype=np.uint32)
-        _load(src, coeffs, _NO_PERM, False, *_NO_WEIGHTS, 0)
-        itw, itw_mu = _twiddles(log_n, True)
-        rows, group = _tiling(n, width)
-        _dif_rows(coeffs, itw, itw_mu, rows, group)          # row i: n·c_{rev(i)}
-        weights, weights_mu = _lde_weights(log_n, blowup, shift)
-        tw, tw_mu = _twiddles(log_n, False)
-        work = np.empty_like(coeffs)
-        for k in range(blowup):
-            _dit_rows(work, tw, tw_mu, rows, group, coeffs, weights[k], weights_mu[k], True)
-            _store(work, out, blowup, k, *_NO_WEIGHTS, 0)
+                _dit_rows(work, tw, tw_mu, *tiling, coeffs, weights[k], weights_mu[k], True)
+                _store(work, out, blowup, k, *_NO_WEIGHTS, 0)
     return out.reshape(n * blowup) if one_d else out
 
 

@@ -112,9 +112,12 @@ class Mempool:
         nonce, balance, has_code = account_state(session, sender)
         if tx.nonce < nonce:
             raise AdmissionError(f"nonce {tx.nonce} already used (account {sender_hex} is at nonce {nonce})")
+        # plain column tuples: a sender may have many pending transactions
         pending = session.execute(
-            select(TxRow).where(TxRow.sender == sender_hex, TxRow.status == TX_PENDING)
-        ).scalars().all()
+            select(TxRow.nonce, TxRow.hash, TxRow.gas, TxRow.max_fee_per_gas, TxRow.value).where(
+                TxRow.sender == sender_hex, TxRow.status == TX_PENDING
+            )
+        ).all()
         for row in pending:
             if row.nonce == tx.nonce:
                 raise AdmissionError(f"nonce {tx.nonce} already used by pending transaction {row.hash}")

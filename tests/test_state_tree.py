@@ -166,6 +166,37 @@ def test_delete_restores_root_and_collapses():
     assert t.root == ZERO_DIGEST and len(t) == 0 and t.leaf_depths() == []
 
 
+def test_from_items_last_write_wins_and_zero_is_absent():
+    rng = random.Random(11)
+    k1, k2, k3 = (_random_key(rng) for _ in range(3))
+    t = StateTree.from_items([(k1, 5), (k2, 6), (k1, 7), (k3, 0), (k2, 0)])
+    assert dict(t.items()) == {k1: 7} and len(t) == 1
+    assert t.root == _tree([(k1, 7)]).root == leaf_hash(k1, 7)
+    assert StateTree.from_items([]).root == ZERO_DIGEST
+
+
+def test_deepest_possible_split():
+    # Two keys equal except the top bit of element 7: their paths first differ at bit 247, so
+    # both leaves sit at depth 248 below a chain of 247 single-child inner nodes.
+    rng = random.Random(12)
+    base = _random_key(rng)
+    k1 = base[:7] + (base[7] & ~(1 << 30),)
+    k2 = base[:7] + (base[7] | (1 << 30),)
+    assert k2[7] < P
+    other = _random_key(rng)
+    t = _tree([(other, 1), (k1, 2)])
+    before = t.root
+    t.set(k2, 3)
+    assert t.depth_of(k1) == t.depth_of(k2) == K.KEY_BITS
+    assert t.root == StateTree.from_items([(k2, 3), (other, 1), (k1, 2)]).root
+    for k, v in ((k1, 2), (k2, 3)):
+        proof = t.prove(k)
+        assert len(proof.siblings) == K.KEY_BITS
+        assert verify_proof(t.root, k, v, proof)
+    w = t.update(k2, 0)
+    assert verify_update(w) and t.root == before
+
+
 def test_copy_is_independent():
     rng = random.Random(4)
     t = _tree([(_random_key(rng), 3) for _ in range(40)])

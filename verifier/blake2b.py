@@ -170,6 +170,109 @@ def _hash_word_rows(words, lengths, out, high):
                 out[i, k] = h[k]
 
 
+_LANES = 64
+"""Messages hashed side by side: each step of G runs over this many lanes, which LLVM turns into
+AVX2/AVX-512 vector operations (eight 64-bit lanes per instruction, rotations included)."""
+
+
+@njit(cache=True, inline="always")
+def _g_lanes(v, a, b, c, d, m, x, y):
+    """G on rows a, b, c, d of the (16, lanes) working state with message rows x, y."""
+    for lane in range(_LANES):
+        va = v[a, lane]
+        vb = v[b, lane]
+        vc = v[c, lane]
+        vd = v[d, lane]
+        va = va + vb + m[x, lane]
+        vd ^= va
+        vd = (vd >> _U32) | (vd << _U32)
+        vc = vc + vd
+        vb ^= vc
+        vb = (vb >> _U24) | (vb << _U40)
+        va = va + vb + m[y, lane]
+        vd ^= va
+        vd = (vd >> _U16) | (vd << _U48)
+        vc = vc + vd
+        vb ^= vc
+        vb = (vb >> _U63) | (vb << _U1)
+        v[a, lane] = va
+        v[b, lane] = vb
+        v[c, lane] = vc
+        v[d, lane] = vd
+
+
+@njit(cache=True)
+def _compress_lanes(h, m, v, t, last):
+    """`_compress` on _LANES messages at once: h (8, lanes), m (16, lanes), v (16, lanes) scratch;
+    all lanes share the byte counter t and the final flag."""
+    for i in range(8):
+        for lane in range(_LANES):
+            v[i, lane] = h[i, lane]
+            v[i + 8, lane] = _IV[i]
+    for lane in range(_LANES):
+        v[12, lane] ^= t
+        if last:
+            v[14, lane] ^= _ALL_ONES
+    for r in range(12):
+        s = _SIGMA[r]
+        _g_lanes(v, 0, 4, 8, 12, m, s[0], s[1])
+        _g_lanes(v, 1, 5, 9, 13, m, s[2], s[3])
+        _g_lanes(v, 2, 6, 10, 14, m, s[4], s[5])
+        _g_lanes(v, 3, 7, 11, 15, m, s[6], s[7])
+        _g_lanes(v, 0, 5, 10, 15, m, s[8], s[9])
+        _g_lanes(v, 1, 6, 11, 12, m, s[10], s[11])
+        _g_lanes(v, 2, 7, 8, 13, m, s[12], s[13])
+        _g_lanes(v, 3, 4, 9, 14, m, s[14], s[15])
+    for i in range(8):
+        for lane in range(_LANES):
+            h[i, lane] ^= v[i, lane] ^ v[i + 8, lane]
+
+
+@njit(cache=True)
+def _init_lanes(h, start):
+    """Every lane of h (8, lanes) ← the 8-word state `start`."""
+    for i in range(8):
+        for lane in range(_LANES):
+            h[i, lane] = start[i]
+
+
+@njit(cache=True, parallel=True)
+def _hash_rows_lanes(words, nbytes, out, high):
+    """`_hash_word_rows` for rows of one common length, _LANES rows per group.
+
+    The last group is padded by repeating the last row; those lanes are not written out.
+    """
+    n, count = words.shape
+    blocks = max(1, (nbytes + BLOCK_BYTES - 1) // BLOCK_BYTES)
+    start = _IV.copy()
+    start[0] ^= _H0_PARAM
+    for group in prange((n + _LANES - 1) // _LANES):
+        h = np.empty((8, _LANES), dtype=np.uint64)
+        m = np.empty((16, _LANES), dtype=np.uint64)
+        v = np.empty((16, _LANES), dtype=np.uint64)
+        flags = np.zeros(_LANES, dtype=np.uint64)
+        _init_lanes(h, start)
+        for blk in range(blocks):
+            base = 32 * blk
+            for lane in range(_LANES):
+                row = words[min(group * _LANES + lane, n - 1)]
+                for i in range(16):
+                    j = base + 2 * i
+                    lo = np.uint64(row[j]) if j < count else np.uint64(0)
+                    hi = np.uint64(row[j + 1]) if j + 1 < count else np.uint64(0)
+                    flags[lane] |= (lo | hi) >> _U32
+                    m[i, lane] = lo | (hi << _U32)
+            last = blk == blocks - 1
+            t = nbytes if last else BLOCK_BYTES * (blk + 1)
+            _compress_lanes(h, m, v, np.uint64(t), last)
+        for lane in range(_LANES):
+            i = group * _LANES + lane
+            if i < n:
+                high[i] = flags[lane] != 0
+                for k in range(4):
+                    out[i, k] = h[k, lane]
+
+
 # ---------------------------------------------------------------------------------------------
 # proof-of-work grinding
 # ---------------------------------------------------------------------------------------------
@@ -184,11 +287,12 @@ def _bswap(x):
 
 
 @njit(cache=True, parallel=True)
-def _grind_batch(prefix_h, tail, tail_offset, total_bytes, nonce_pos, start, per_task, tasks, bits):
-    """Smallest nonce in [start, start + tasks·per_task) that meets `bits`, or 2^64 − 1.
+def _grind_batch(prefix_h, tail, tail_offset, total_bytes, nonce_pos, start, groups, tasks, bits):
+    """Smallest nonce in [start, start + tasks·groups·lanes) that meets `bits`, or 2^64 − 1.
 
     prefix_h is the state after the message blocks that precede the nonce's block; tail holds the
-    remaining blocks (16 words each) with zero where the nonce goes, at byte nonce_pos of tail.
+    remaining blocks (16 words each) with zeros where the nonce goes, at byte nonce_pos of tail.
+    Lane l of group q of a task tries nonce start + ((task·groups + q)·lanes + l).
     """
     found = np.full(tasks, _ALL_ONES, dtype=np.uint64)
     blocks = tail.shape[0] // 16
@@ -196,26 +300,31 @@ def _grind_batch(prefix_h, tail, tail_offset, total_bytes, nonce_pos, start, per
     shift = np.uint64(8 * (nonce_pos % 8))
     limit_shift = np.uint64(64 - bits)
     for task in prange(tasks):
-        h = np.empty(8, dtype=np.uint64)
-        m = tail.copy()
-        base_word0 = m[word]
-        base_word1 = m[word + 1] if word + 1 < m.shape[0] else np.uint64(0)
-        first = np.uint64(start + task * per_task)
-        for step in range(per_task):
-            nonce = first + np.uint64(step)
-            if shift == 0:
-                m[word] = base_word0 | nonce
-            else:
-                m[word] = base_word0 | (nonce << shift)
-                m[word + 1] = base_word1 | (nonce >> (np.uint64(64) - shift))
-            for i in range(8):
-                h[i] = prefix_h[i]
+        h = np.empty((8, _LANES), dtype=np.uint64)
+        m = np.empty((16, _LANES), dtype=np.uint64)
+        v = np.empty((16, _LANES), dtype=np.uint64)
+        for q in range(groups):
+            first = np.uint64(start + (task * groups + q) * _LANES)
+            _init_lanes(h, prefix_h)
             for blk in range(blocks):
+                for i in range(16):
+                    for lane in range(_LANES):
+                        m[i, lane] = tail[16 * blk + i]
+                # the nonce's 8 bytes start at byte `shift/8` of tail word `word`
+                if word // 16 == blk:
+                    for lane in range(_LANES):
+                        m[word % 16, lane] |= (first + np.uint64(lane)) << shift
+                if shift != 0 and (word + 1) // 16 == blk:
+                    for lane in range(_LANES):
+                        m[(word + 1) % 16, lane] |= (first + np.uint64(lane)) >> (np.uint64(64) - shift)
                 last = blk == blocks - 1
                 t = total_bytes if last else tail_offset + BLOCK_BYTES * (blk + 1)
-                _compress(h, m[16 * blk:16 * blk + 16], np.uint64(t), last)
-            if (_bswap(h[0]) >> limit_shift) == 0:
-                found[task] = nonce
+                _compress_lanes(h, m, v, np.uint64(t), last)
+            for lane in range(_LANES):
+                if (_bswap(h[0, lane]) >> limit_shift) == 0:
+                    found[task] = first + np.uint64(lane)
+                    break
+            if found[task] != _ALL_ONES:
                 break
     best = _ALL_ONES
     for task in range(tasks):
@@ -263,7 +372,10 @@ def _digests(words: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.nda
     high = np.empty(n, dtype=np.bool_)
     if n:
         with _threads_for(n):
-            _hash_word_rows(words, lengths, out, high)
+            if lengths.shape[0] == 1:
+                _hash_rows_lanes(words, lengths[0], out, high)
+            else:
+                _hash_word_rows(words, lengths, out, high)
     return out.view(np.uint8).reshape(n, DIGEST_SIZE), high
 
 
@@ -329,7 +441,8 @@ def merkle_levels(leaf_digests: np.ndarray) -> list[np.ndarray]:
     return levels
 
 
-_GRIND_PER_TASK = 1 << 12
+_GRIND_GROUPS = 64
+"""Groups of _LANES nonces per task and batch."""
 
 
 def grind(seed: bytes, bits: int) -> int:
@@ -354,10 +467,10 @@ def grind(seed: bytes, bits: int) -> int:
     start = 0
     while True:
         best = _grind_batch(prefix_h, tail, tail_offset, total, len(seed) - tail_offset, start,
-                            _GRIND_PER_TASK, tasks, bits)
+                            _GRIND_GROUPS, tasks, bits)
         if best != np.uint64(0xFFFFFFFFFFFFFFFF):
             return int(best)
-        start += _GRIND_PER_TASK * tasks
+        start += _GRIND_GROUPS * _LANES * tasks
 
 
 def check_grind(seed: bytes, nonce: int, bits: int) -> bool:

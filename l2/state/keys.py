@@ -128,6 +128,9 @@ def storage_key(address: bytes | str, slot: int) -> Key:
 
 def check_key(key) -> Key:
     """``key`` as a tuple of 8 canonical elements; ValueError otherwise."""
+    if (type(key) is tuple and len(key) == DIGEST_SIZE and all(type(x) is int for x in key)
+            and min(key) >= 0 and max(key) < P):
+        return key
     try:
         out = tuple(int(x) for x in key)
     except TypeError as exc:

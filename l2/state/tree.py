@@ -34,10 +34,10 @@ Updates and hashing
 -------------------
 Nodes are immutable; an update copies only the nodes on one path (``copy()`` is O(1): the copy
 shares every node).  Hashes are computed lazily: a new node starts without a digest, and reading
-the root (or a proof) hashes every node still lacking one in a single batched pass — dirty leaves
-through one sponge kernel call, dirty inner nodes through one level-ordered compression kernel
-(:func:`circuits.poseidon2.compress_schedule`).  One update re-hashes one path; a bulk load
-hashes each node once.
+the root (or a proof) hashes every node still lacking one in one batched pass — a single numba
+call for a few paths, the SIMD lane kernels layer by layer for thousands of nodes.  One update
+re-hashes one path; :meth:`StateTree.from_items` builds the canonical shape straight from the
+sorted keys and hashes each node once.
 
 Proofs and update witnesses
 ---------------------------
@@ -50,19 +50,21 @@ to replay; :func:`verify_update` states the rules it checks.
 from __future__ import annotations
 
 import struct
-import sys
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from circuits.field import P
 from circuits.poseidon2 import (
     DIGEST_SIZE,
+    compress_many,
     compress_row_kernel,
     fold_path,
     hash_elements,
+    hash_elements_many,
     sponge_row_kernel,
 )
 from l2.state.keys import (
@@ -95,9 +97,11 @@ DOMAIN_LEAF = int.from_bytes(b"LEAF", "big")
 
 _WORD_MAX = 1 << 256
 
-# Recursion in the hashing pass goes as deep as the tree (at most KEY_BITS + 1 frames).
-if sys.getrecursionlimit() < 4 * KEY_BITS:
-    sys.setrecursionlimit(4 * KEY_BITS)
+def _check_value(value) -> int:
+    value = int(value)
+    if not 0 <= value < _WORD_MAX:
+        raise ValueError("a value is an integer in [0, 2^256)")
+    return value
 
 
 def value_digest(value: int) -> Digest:
@@ -157,7 +161,6 @@ def _split(old: _Leaf, new: _Leaf, depth: int):
     return node
 
 
-_ZERO_RAW = bytes(4 * DIGEST_SIZE)
 _unpack = struct.Struct("<8I").unpack
 
 
@@ -186,23 +189,14 @@ def _tree_hash_serial(buf, keys, limbs, outs, lefts, rights):
         compress_row_kernel(buf[lefts[k]], buf[rights[k]], buf[outs[k]])
 
 
-@njit(cache=True, parallel=True)
-def _tree_hash_parallel(buf, keys, limbs, outs, lefts, rights, level_starts):
-    for i in prange(keys.shape[0]):
-        _leaf_row(keys[i], limbs[i], buf[1 + i])
-    for lv in range(level_starts.shape[0] - 1):
-        for k in prange(level_starts[lv], level_starts[lv + 1]):
-            compress_row_kernel(buf[lefts[k]], buf[rights[k]], buf[outs[k]])
-
-
-_PARALLEL_MIN_NODES = 256
+_BULK_MIN_NODES = 2048  # from here the lane kernels beat one serial call
 
 
 def _hash_dirty(root) -> None:
-    """Give every node below ``root`` that lacks a digest its digest, in one kernel call.
+    """Give every node below ``root`` that lacks a digest its digest, in one batched pass.
 
-    Digests are kept on nodes as 32 bytes (8 little-endian uint32), a third of the memory of a
-    tuple of ints and cheap to move in and out of numpy.
+    The walk recurses once per tree level (at most KEY_BITS + 1 frames) and only into nodes
+    without a digest, so one update costs one path.
     """
     if root is None or root.hash is not None:
         return
@@ -243,6 +237,22 @@ def _hash_dirty(root) -> None:
             else:
                 side.append(base + len(known))
                 known.append(child.hash)
+    _hash_nodes(leaves, branches, lefts, rights, levels, known)
+
+
+def _hash_nodes(leaves: list[_Leaf], branches: list[_Branch], lefts: list[int], rights: list[int],
+                levels: list[int], known: list[bytes]) -> None:
+    """Hash the given nodes in one batched pass and store their digests on them.
+
+    Digests live on nodes as 32 bytes (8 little-endian uint32): a third of the memory of a tuple
+    of ints, and cheap to move in and out of numpy.
+
+    Buffer rows: 0 = empty subtree, ``1 + i`` = ``leaves[i]``, ``1 + m + i`` = ``branches[i]``,
+    then ``known`` (digests of clean children).  ``lefts``/``rights`` are the children's rows;
+    ``branches`` is ordered children-first and ``levels`` groups it into independent layers.
+    """
+    m, n = len(leaves), len(branches)
+    base = 1 + m + n
     buf = np.zeros((base + len(known), DIGEST_SIZE), dtype=np.uint64)
     if known:
         buf[base:] = np.frombuffer(b"".join(known), dtype="<u4").reshape(-1, DIGEST_SIZE)
@@ -253,19 +263,88 @@ def _hash_dirty(root) -> None:
     outs = np.arange(1 + m, base, dtype=np.int64)
     lefts_a = np.array(lefts, dtype=np.int64)
     rights_a = np.array(rights, dtype=np.int64)
-    if m + n >= _PARALLEL_MIN_NODES:
-        lv = np.array(levels, dtype=np.int64)
-        order = np.argsort(lv, kind="stable")
-        starts = np.searchsorted(lv[order], np.arange(int(lv.max()) + 2 if n else 1)).astype(np.int64)
-        _tree_hash_parallel(buf, keys, limbs, outs[order], lefts_a[order], rights_a[order], starts)
-    else:
+    if m + n < _BULK_MIN_NODES:
         _tree_hash_serial(buf, keys, limbs, outs, lefts_a, rights_a)
+    else:
+        # Large batches: the SIMD lane kernels, leaves in two sponge calls, then one
+        # compress_many per layer of inner nodes (each layer reads only earlier layers).
+        if m:
+            vd = hash_elements_many(limbs, DOMAIN_VALUE)
+            buf[1:1 + m] = hash_elements_many(np.hstack([keys, vd]), DOMAIN_LEAF)
+        if n:
+            lv = np.array(levels, dtype=np.int64)
+            order = np.argsort(lv, kind="stable")
+            starts = np.searchsorted(lv[order], np.arange(int(lv.max()) + 2))
+            for a, b in zip(starts[:-1], starts[1:]):
+                sel = order[a:b]
+                buf[outs[sel]] = compress_many(buf[lefts_a[sel]], buf[rights_a[sel]])
     raw = buf[1:base].astype("<u4").tobytes()
     for i, node in enumerate(leaves):
         node.hash = raw[32 * i: 32 * i + 32]
     off = 32 * m
     for i, node in enumerate(branches):
         node.hash = raw[off + 32 * i: off + 32 * i + 32]
+
+
+_BIT_REVERSE = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))
+
+
+def _bulk_build(entries: list[tuple[Key, int]]):
+    """The canonical tree of distinct (key, non-zero value) pairs, built directly and hashed.
+
+    Sorting by the bit-reversed path puts the keys in tree order (path bit 0 most significant),
+    so every subtree is a contiguous run; a run's keys share the path bits up to the longest
+    common prefix of its first and last key, and it splits where that next bit turns to 1.
+    """
+    n = len(entries)
+    if n == 0:
+        return None
+    paths = [key_path(k) for k, _ in entries]
+    # Bit-reverse the 248-bit paths: little-endian bytes, each byte's bits reversed, read big-endian.
+    nbytes = KEY_BITS // 8
+    revs = [int.from_bytes(p.to_bytes(nbytes, "little").translate(_BIT_REVERSE), "big") for p in paths]
+    order = sorted(range(n), key=revs.__getitem__)
+    revs = [revs[i] for i in order]
+    leaves = [_Leaf(entries[i][0], paths[i], entries[i][1]) for i in order]
+    branches: list[_Branch] = []
+    lefts: list[int] = []
+    rights: list[int] = []
+    levels: list[int] = []
+
+    def add(left, right, lslot: int, rslot: int, level: int) -> tuple[_Branch, int]:
+        node = _Branch(left, right)
+        branches.append(node)
+        lefts.append(lslot)
+        rights.append(rslot)
+        levels.append(level)
+        return node, 1 + n + len(branches) - 1
+
+    def build(lo: int, hi: int, depth: int):
+        # -> (node, buffer row, level) of the subtree at `depth` over leaves[lo:hi]
+        if hi - lo == 1:
+            return leaves[lo], 1 + lo, -1
+        split = KEY_BITS - (revs[lo] ^ revs[hi - 1]).bit_length()  # first differing path bit
+        shift = KEY_BITS - 1 - split
+        mid = bisect_left(revs, ((revs[lo] >> shift) | 1) << shift, lo, hi)
+        left, lslot, llv = build(lo, mid, split + 1)
+        right, rslot, rlv = build(mid, hi, split + 1)
+        level = max(llv, rlv) + 1
+        node, slot = add(left, right, lslot, rslot, level)
+        path = leaves[lo].path
+        for d in range(split - 1, depth - 1, -1):  # single-child chain above the split
+            level += 1
+            if (path >> d) & 1:
+                node, slot = add(None, node, 0, slot, level)
+            else:
+                node, slot = add(node, None, slot, 0, level)
+        return node, slot, level
+
+    if n == 1:
+        root = leaves[0]
+    else:
+        root = build(0, n, 0)[0]
+    _hash_nodes(leaves, branches, lefts, rights, levels, [])
+    return root
 
 
 # ---------------------------------------------------------------------------------------------
@@ -421,18 +500,18 @@ def verify_update(w: UpdateWitness) -> bool:
         return False
     if short.leaf_key is None or short.leaf_key == key:
         return False
-    s, l = len(short.siblings), len(long_.siblings)
-    if long_.siblings[:s] != short.siblings:
+    top, bottom = len(short.siblings), len(long_.siblings)
+    if long_.siblings[:top] != short.siblings:
         return False
-    if any(d != ZERO_DIGEST for d in long_.siblings[s:l - 1]):
+    if any(d != ZERO_DIGEST for d in long_.siblings[top:bottom - 1]):
         return False
-    if long_.siblings[l - 1] != leaf_hash(short.leaf_key, short.leaf_value):
+    if long_.siblings[bottom - 1] != leaf_hash(short.leaf_key, short.leaf_value):
         return False
     path, other = key_path(key), key_path(short.leaf_key)
-    if _low_bits(path ^ other, l) != 1 << (l - 1):
+    if _low_bits(path ^ other, bottom) != 1 << (bottom - 1):
         return False
-    # K' at depth s is canonical only if its sibling there is non-empty (or it is the root).
-    return s == 0 or short.siblings[s - 1] != ZERO_DIGEST
+    # K' at depth `top` is canonical only if its sibling there is non-empty (or it is the root).
+    return top == 0 or short.siblings[top - 1] != ZERO_DIGEST
 
 
 # ---------------------------------------------------------------------------------------------
@@ -452,9 +531,18 @@ class StateTree:
 
     @classmethod
     def from_items(cls, items: Iterable[tuple[Key, int]]) -> StateTree:
-        """Bulk load: insert every pair, then hash all nodes in one batched pass."""
-        tree = cls(items)
-        _hash_dirty(tree._root)
+        """Bulk load: the tree of these pairs (a later pair for the same key wins; 0 = absent).
+
+        Builds the canonical shape directly from the sorted keys and hashes every node in one
+        batched pass, much faster than one :meth:`set` per pair.
+        """
+        latest: dict[Key, int] = {}
+        for key, value in items:
+            latest[check_key(key)] = _check_value(value)
+        entries = [(k, v) for k, v in latest.items() if v]
+        tree = cls()
+        tree._root = _bulk_build(entries)
+        tree._size = len(entries)
         return tree
 
     def copy(self) -> StateTree:
@@ -550,9 +638,7 @@ class StateTree:
     def set(self, key: Key, value: int) -> None:
         """Store ``value`` under ``key``; 0 deletes.  Copies one path; hashing waits for a read."""
         key = check_key(key)
-        value = int(value)
-        if not 0 <= value < _WORD_MAX:
-            raise ValueError("a value is an integer in [0, 2^256)")
+        value = _check_value(value)
         path = key_path(key)
         stack: list[tuple[_Branch, int]] = []
         node, depth = self._root, 0

@@ -23,6 +23,8 @@ values) and warms the addresses EIP-2929 and EIP-3651 say are warm.
 
 from __future__ import annotations
 
+import gc
+import sys
 from typing import Any, Iterable
 
 from ..state.world import WorldState
@@ -38,7 +40,7 @@ from .exceptions import (
     StackUnderflowError,
 )
 from .frame import BlockEnv, Environment, Evm, Log, Message, MessageResult, TxEnv
-from .gas import GAS_CODE_DEPOSIT, MAX_CODE_SIZE, STACK_LIMIT, charge_gas
+from .gas import GAS_CODE_DEPOSIT, MAX_CODE_SIZE, STACK_DEPTH_LIMIT, STACK_LIMIT, charge_gas
 from .instructions.system import invalid
 from .opcodes import OPCODES, STACK_IO
 
@@ -69,6 +71,8 @@ for _op, _fn in OPCODES.items():
     _STACK_MIN[_op] = _pops
     _STACK_MAX[_op] = STACK_LIMIT + _pops - _pushes
 del _op, _fn, _pops, _pushes
+
+_RECURSION_LIMIT = 12 * STACK_DEPTH_LIMIT + 1000
 
 
 def begin_transaction(
@@ -116,8 +120,26 @@ def process_message_call(
     if message.should_transfer_value and message.value and state.get_balance(message.caller) < message.value:
         raise ValueError("the caller's balance is below the message value")
     env = Environment(state, block_env, tx_env, tracer)
-    if tracer is not None:
+    # each call level nests about six Python frames; 1024 levels must fit
+    if sys.getrecursionlimit() < _RECURSION_LIMIT:
+        sys.setrecursionlimit(_RECURSION_LIMIT)
+    if tracer is None:
+        return _process_message_call(message, env)
+    # recording allocates millions of small acyclic objects; the cyclic
+    # garbage collector would rescan them again and again (a 3x slowdown)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
         tracer.begin(message, env)
+        return _process_message_call(message, env)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _process_message_call(message: Message, env: Environment) -> MessageResult:
+    state = env.state
+    tracer = env.tracer
     state.warm_address(message.caller)
     state.warm_address(message.current_target)
 

@@ -49,6 +49,7 @@ minus the gas the callee gave back.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator, NamedTuple
@@ -409,14 +410,21 @@ class ExecutionTrace:
     def steps(self) -> list[Step]:
         """The steps in execution order (built on first use)."""
         if self._steps is None:
-            counter = 0
-            built = []
-            for record in self._records:
-                record[_MEM_COUNTER] = counter
-                for access in record[_MEM_ACCESS]:
-                    counter += len(access.data)
-                built.append(Step._make(record))
-            self._steps = built
+            gc_was_enabled = gc.isenabled()
+            gc.disable()  # millions of acyclic tuples: no cycles to find
+            try:
+                counter = 0
+                built = []
+                make = Step._make
+                for record in self._records:
+                    record[_MEM_COUNTER] = counter
+                    for access in record[_MEM_ACCESS]:
+                        counter += len(access.data)
+                    built.append(make(record))
+                self._steps = built
+            finally:
+                if gc_was_enabled:
+                    gc.enable()
         return self._steps
 
     def __len__(self) -> int:

@@ -230,3 +230,48 @@ def compare(
     ours.accounts = _snapshot_accounts(_OurGetter(our_state), addresses, slots_of)
     ref.accounts = _snapshot_accounts(_PyEvmGetter(ref_state), addresses, slots_of)
     return ours, ref
+
+
+CALLER = bytes.fromhex("ca11e70000000000000000000000000000000001")
+CONTRACT = bytes.fromhex("c0de000000000000000000000000000000000001")
+
+
+def run_code_both(
+    code: bytes,
+    data: bytes = b"",
+    gas: int = 1_000_000,
+    value: int = 0,
+    storage: dict[int, int] | None = None,
+    extra_accounts: dict[bytes, Account] | None = None,
+    contract_balance: int = 0,
+    slots: tuple[int, ...] = (),
+    contract_nonce: int = 0,
+) -> tuple[Outcome, Outcome]:
+    """Run ``code`` as the contract at CONTRACT on both VMs and assert they agree."""
+    accounts = {
+        CALLER: Account(balance=10**18),
+        CONTRACT: Account(contract_nonce, contract_balance, code, dict(storage or {})),
+    }
+    accounts.update(extra_accounts or {})
+    ours, ref = compare(accounts, CALLER, CONTRACT, gas, value, data, extra_slots=slots)
+    assert ours.summary() == ref.summary()
+    assert ours.accounts == ref.accounts
+    return ours, ref
+
+
+def returns_word(ops: bytes) -> bytes:
+    """``ops`` then MSTORE the top of the stack at 0 and RETURN 32 bytes."""
+    return ops + bytes([0x5F, 0x52, 0x60, 0x20, 0x5F, 0xF3])
+
+
+def push(value: int) -> bytes:
+    """The shortest PUSH of ``value`` (PUSH0 for zero)."""
+    if value == 0:
+        return b"\x5f"
+    width = (value.bit_length() + 7) // 8
+    return bytes([0x5F + width]) + value.to_bytes(width, "big")
+
+
+def push_args(*values: int) -> bytes:
+    """PUSHes such that ``values[0]`` ends on top of the stack."""
+    return b"".join(push(v) for v in reversed(values))

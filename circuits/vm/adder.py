@@ -1,0 +1,50 @@
+"""The shared 256-bit adder: X + Y = Z + 2^256 · carry, over byte pairs with one carry bit each.
+
+Several opcodes are one addition with the words routed differently (a = top of stack = W0,
+b = next = W1, W2 = result or difference word d):
+
+    ADD     a + b = c               SUB     b + c = a              NOT   a + c = 2^256 − 1
+    LT, EQ  b + d = a  (carry out = a < b;  d = 0 ⟺ a = b)        GT    a + d = b  (carry out = a > b)
+
+Each opcode module declares its route as coefficients (of W0, W1, W2, constant per pair) in
+``ADDER_ROUTES``; on a row they combine into one linear form per byte pair k (the selectors are
+one-hot, so exactly one route is active, or none):
+
+    A·W0_k + B·W1_k + C·W2_k + K + carry_{k−1} − 2^16 · carry_k = 0,     carry_{−1} = 0,
+
+where W_k = b_{2k} + 2^8 b_{2k+1}.  With every byte of W0, W1, W2 in [0, 256) and carries in {0, 1}
+each identity holds over the integers (|terms| < 2^18 ≪ p), so the chain is exact 256-bit addition.
+On rows with no route the identities force every carry to 0.
+"""
+
+from __future__ import annotations
+
+from circuits.vm import arithmetic, bitwise, comparison
+from circuits.vm import expr as E
+from circuits.vm.expr import Constraint
+from circuits.vm.layout import Row
+
+ADDER_ROUTES = {**arithmetic.ADDER_ROUTES, **comparison.ADDER_ROUTES, **bitwise.ADDER_ROUTES}
+
+
+def _coefficient(row: Row, index: int):
+    return E.total(row.s(g) * route[index] for g, route in ADDER_ROUTES.items() if route[index])
+
+
+def constraints(cur: Row, nxt: Row) -> list[Constraint]:
+    out = []
+    carries = cur.carries
+    for k, c in enumerate(carries):
+        out.append(Constraint(f"carry[{k}] is 0 or 1", c * (1 - c), 2, True))
+    a, b, c_, k_ = (_coefficient(cur, i) for i in range(4))
+    w0, w1, w2 = E.pairs(cur.w0), E.pairs(cur.w1), E.pairs(cur.w2)
+    for k in range(len(carries)):
+        prev = carries[k - 1] if k else 0
+        form = a * w0[k] + b * w1[k] + c_ * w2[k] + k_ + prev - carries[k] * 65536
+        out.append(Constraint(f"adder byte pair {k}", form, 2, True))
+    return out
+
+
+def carry_out(row: Row):
+    """The adder's final carry: 1 when a < b for LT, a > b for GT."""
+    return row.carries[-1]

@@ -1,0 +1,202 @@
+"""The execution circuit: an AIR whose constraints hold exactly when a trace is a correct EVM run.
+
+Statement (:class:`VmStatement`): running ``code`` in one call frame with ``gas_limit`` gas halts with
+``status`` (1 success, 2 revert, 3 exceptional halt) after using ``gas_used`` gas, with empty output.
+The opcodes it covers are those of :mod:`circuits.vm.proven`; a run executing any other opcode cannot
+be written into a trace that satisfies these constraints (its bytecode entry has no selector).
+
+Constraint groups, each in the module named like the VM's instruction file it mirrors:
+:mod:`~circuits.vm.cpu` (selectors, gas, stack pointer, halting), :mod:`~circuits.vm.adder` with
+:mod:`~circuits.vm.arithmetic`, :mod:`~circuits.vm.comparison`, :mod:`~circuits.vm.bitwise`,
+:mod:`~circuits.vm.stack`, :mod:`~circuits.vm.control_flow`, :mod:`~circuits.vm.system`, and
+:mod:`~circuits.vm.bus` (the LogUp lookups and the stack's memory-checking argument).
+
+Boundary assertions: row 0 starts at pc 0 with an empty stack, the gas limit, not halted; the last
+row is halted with the public status, the gas left ``gas_limit − gas_used`` and an empty (drained)
+stack, and holds no table entry.  The auxiliary assertions pin the table region to the public
+entries: S2 starts at 0 and ends at V = Σ_entries 1/(α − f), recomputed here from the code.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from circuits import ext_kernels as ek
+from circuits.air import Air, Assertion
+from circuits.extension import Ext
+from circuits.field import P
+from circuits.values import BaseVec, Degree, ExtVec
+from circuits.vm import adder, bus, comparison, control_flow, cpu, stack, system
+from circuits.vm.expr import Constraint
+from circuits.vm.layout import (AUX_S, AUX_S2, AUX_TW, AUX_WIDTH, CLK, GAS, HALTED, MAX_GAS, PC, SP, STATUS,
+                                T_E, WIDTH, Row)
+from circuits.vm.opcodes import ERROR, REVERTED, SUCCESS
+from circuits.vm.tables import fixed_entries, entry_sum, beta_powers
+
+CONSTRAINT_MODULES = (cpu, adder, comparison, stack, control_flow, system)
+"""Main-trace constraint groups in evaluation order (the bus adds its own after them)."""
+
+STATUS_NAMES = {SUCCESS: "success", REVERTED: "revert", ERROR: "error"}
+
+
+@dataclass(frozen=True)
+class VmStatement:
+    """The public inputs of an execution proof."""
+
+    code: bytes
+    gas_limit: int
+    status: int
+    gas_used: int
+    output: bytes = b""
+
+    def __post_init__(self):
+        if self.status not in STATUS_NAMES:
+            raise ValueError("status must be 1 (success), 2 (revert) or 3 (error)")
+        if not 0 <= self.gas_used <= self.gas_limit < MAX_GAS:
+            raise ValueError(f"need 0 ≤ gas_used ≤ gas_limit < 2^30")
+        if self.output:
+            raise ValueError("this circuit proves only runs with empty output")
+
+    def to_bytes(self) -> bytes:
+        return (struct.pack("<I", len(self.code)) + self.code
+                + struct.pack("<QBQI", self.gas_limit, self.status, self.gas_used, len(self.output)) + self.output)
+
+    def as_dict(self) -> dict:
+        return {"code": "0x" + self.code.hex(), "gas_limit": self.gas_limit, "status": STATUS_NAMES[self.status],
+                "gas_used": self.gas_used, "output": "0x" + self.output.hex()}
+
+
+def _all_main(cur: Row, nxt: Row) -> list[Constraint]:
+    out: list[Constraint] = []
+    for module in CONSTRAINT_MODULES:
+        out += module.constraints(cur, nxt)
+    out += bus.main_constraints(cur, nxt)
+    return out
+
+
+@lru_cache(maxsize=64)
+def _table_sum(code: bytes, alpha: tuple, beta: tuple) -> Ext:
+    return entry_sum(fixed_entries(code), Ext(alpha), Ext(beta))
+
+
+class VmAir(Air):
+    """The EVM execution AIR (single call frame; see :mod:`circuits.vm.proven` for the opcodes)."""
+
+    name = "evm-execution/v1"
+    width = WIDTH
+    aux_width = AUX_WIDTH
+    num_challenges = 2
+    min_trace_length = 512
+
+    def __init__(self):
+        sym = Row([Degree(1)] * WIDTH)
+        main = _all_main(sym, sym)
+        self._names = [c.name for c in main]
+        self._degrees = [c.degree for c in main]
+        self._cyclic = frozenset(i for i, c in enumerate(main) if c.cyclic)
+        chal = [Ext.zero(), Ext.zero()]
+        aux_sym = [Degree(1)] * AUX_WIDTH
+        aux = bus.aux_constraints(sym, sym, aux_sym, aux_sym, chal[0], beta_powers(chal[1], bus.NUM_BETAS))
+        self._aux_names = [c.name for c in aux]
+        self._aux_degrees = [c.degree for c in aux]
+        self._aux_cyclic = frozenset(i for i, c in enumerate(aux) if c.cyclic)
+
+    # ---- statement -----------------------------------------------------------------------------
+    def public_inputs_bytes(self, pi: VmStatement) -> bytes:
+        return b"evm-statement" + pi.to_bytes()
+
+    def security_loss_bits(self, trace_length: int) -> float:
+        # LogUp with β-compressed tuples: the cleared identity has degree ≤ (fractions) · (tuple length)
+        # in (α, β), so a false one survives with probability ≤ that over |F| (Schwartz–Zippel).
+        return math.log2(bus.FRACTIONS_PER_ROW * trace_length * bus.STACK_TUPLE)
+
+    # ---- main trace ----------------------------------------------------------------------------
+    def transition_names(self):
+        return list(self._names)
+
+    def transition_degrees(self):
+        return list(self._degrees)
+
+    def cyclic_transitions(self):
+        return self._cyclic
+
+    def evaluate_transition(self, cur, nxt, pi):
+        return [c.expr for c in _all_main(Row(cur), Row(nxt))]
+
+    def assertions(self, pi: VmStatement, n: int) -> list[Assertion]:
+        last = n - 1
+        return [
+            Assertion(CLK, 0, 0, "clk starts at 0"),
+            Assertion(PC, 0, 0, "pc starts at 0"),
+            Assertion(SP, 0, 0, "the stack starts empty"),
+            Assertion(GAS, 0, pi.gas_limit, "gas starts at the gas limit"),
+            Assertion(HALTED, 0, 0, "row 0 is a step"),
+            Assertion(STATUS, 0, 0, "status starts at 0"),
+            Assertion(HALTED, last, 1, "the run has halted"),
+            Assertion(STATUS, last, pi.status, "status is the public status"),
+            Assertion(GAS, last, pi.gas_limit - pi.gas_used, "gas left = gas limit − gas used"),
+            Assertion(SP, last, 0, "the stack is drained"),
+            Assertion(T_E, last, 0, "the last row holds no table entry"),
+        ]
+
+    # ---- auxiliary trace -----------------------------------------------------------------------
+    def aux_transition_names(self):
+        return list(self._aux_names)
+
+    def aux_transition_degrees(self):
+        return list(self._aux_degrees)
+
+    def cyclic_aux_transitions(self):
+        return self._aux_cyclic
+
+    def evaluate_aux_transition(self, cur, nxt, aux_cur, aux_nxt, challenges, pi):
+        alpha, beta = challenges
+        return [c.expr for c in bus.aux_constraints(Row(cur), Row(nxt), aux_cur, aux_nxt, alpha,
+                                                     beta_powers(beta, bus.NUM_BETAS))]
+
+    def aux_assertions(self, challenges, pi: VmStatement, n: int) -> list[Assertion]:
+        alpha, beta = challenges
+        v = _table_sum(pi.code, alpha.c, beta.c)
+        return [Assertion(AUX_S2, 0, Ext.zero(), "S2 starts at 0"),
+                Assertion(AUX_S2, n - 1, v, "S2 ends at the public table sum")]
+
+    def build_aux_trace(self, main: np.ndarray, challenges, pi) -> np.ndarray:
+        n = main.shape[0]
+        alpha, beta = challenges
+        betas = beta_powers(beta, bus.NUM_BETAS)
+        cur = Row([BaseVec(np.ascontiguousarray(main[:, j], dtype=np.uint64)) for j in range(WIDTH)])
+        a = np.broadcast_to(alpha.to_array(), (n, 5))
+        out = np.zeros((n, AUX_WIDTH, 5), dtype=np.uint64)
+
+        def inverse(f) -> np.ndarray:
+            fv = f.v if isinstance(f, ExtVec) else np.broadcast_to(Ext(f).to_array(), (n, 5))
+            return ek.ext_batch_inv_chunked(ek.ext_sub(a.copy(), fv), 8)
+
+        def times(num, inv: np.ndarray) -> np.ndarray:
+            if isinstance(num, int):
+                return (inv * np.uint64(num % P)) % np.uint64(P)
+            return ek.ext_mul_base(inv, num.v)
+
+        step = np.zeros((n, 5), dtype=np.uint64)
+        for col, fr in zip(bus.INVERSE_COLUMNS, bus.fractions(cur, betas)):
+            h = np.zeros((n, 5), dtype=np.uint64)
+            for num, f in fr:
+                h = ek.ext_add(h, times(num, inverse(f)))
+            out[:, col] = h
+            step = ek.ext_add(step, h)
+        w = inverse(bus.table_fp(cur, betas))
+        out[:, AUX_TW] = w
+        step = ek.ext_sub(step, ek.ext_mul_base(w, cur.m.v))
+        out[1:, AUX_S] = _prefix(step)[:-1]
+        out[1:, AUX_S2] = _prefix(ek.ext_mul_base(w, cur.e.v))[:-1]
+        return out
+
+
+def _prefix(delta: np.ndarray) -> np.ndarray:
+    """Inclusive prefix sums mod p of an (n, 5) array (terms < 2^31, so 2^33 of them fit in uint64)."""
+    return np.cumsum(delta, axis=0, dtype=np.uint64) % np.uint64(P)

@@ -1,0 +1,150 @@
+"""The LogUp bus: bytecode and range lookups, the stack's memory-checking argument, the fixed table.
+
+Every fraction below sits in one running sum S (cyclic: S' = S + Σ h − m·w, so the sum over all rows
+is 0) with challenges α (the point) and β (tuple compression, f = Σ_j β^j · field_j):
+
+* **bytecode**: each live row looks up (TAG_CODE, pc, group code, n, jd, (s_push + s_push0)·W2 in
+  3-byte chunks): the opcode group, its n, the JUMPDEST flag and a PUSH's word are the code's;
+* **range**: 48 byte limbs a row (W2, gas, sp tests, time gaps) look up (TAG_RANGE, v);
+* **table side**: each row of the table region contributes −m/(α − f); its entries are pinned by a
+  second sum S2' = S2 + e/(α − f) that must reach V, the sum the verifier computes from the public
+  code, with e ∈ {0, 1} and m·(1 − e) = 0 — so every looked-up tuple is one of the public entries;
+* **stack** (memory checking for a stack): a slot version is the tuple (TAG_STACK, address, time,
+  32 bytes).  P2 and P3 produce versions at time 4·clk + 2 and 4·clk + 3 (+1/(α − f)); C0 and C1
+  consume a version at time 4·clk and 4·clk + 1 (−1/(α − f)) naming its production time t_prod, with
+  t − t_prod − 1 ∈ [0, 2^24) proven by three range-checked bytes.  Padding rows drain the stack
+  (consume sp − 1) so that every produced version is consumed.
+
+Why the stack argument is sound: the CPU constraints fix which slot every access touches, and on each
+slot the accesses alternate produce, consume, produce, … (a step consumes only slots below sp and
+produces only where the stack holds nothing live).  The bus makes produced and consumed versions the
+same multiset, so each version is consumed exactly once, and a consumer can only name a version
+produced before it.  The first consumer of a slot can only take the first version; given that, the
+second can only take the second, and so on: every consume returns the value of the latest produce.
+
+Inverse columns are pinned as in :mod:`circuits.examples.range_check`: h·(α − f) = num, or for two
+fractions h·(α − f1)(α − f2) = num1·(α − f2) + num2·(α − f1) (degree 3).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from circuits.vm import comparison, stack
+from circuits.vm import expr as E
+from circuits.vm.expr import Constraint
+from circuits.vm.layout import (AUX_C01, AUX_CODE, AUX_P2, AUX_P3, AUX_RANGE, AUX_S, AUX_S2, AUX_TW,
+                                RANGE_PAIRS, T_FIELDS, Row)
+from circuits.vm.opcodes import Group
+from circuits.vm.tables import CHUNKS, TAG_CODE, TAG_RANGE, TAG_STACK
+
+STACK_TUPLE = 3 + 32
+NUM_BETAS = STACK_TUPLE
+
+
+def consume_enables(row: Row) -> tuple[Any, Any]:
+    ok = E.ok(row)
+    en0 = E.by_spec(row, lambda g, s: 1 if s.consumes >= 1 else 0) * ok + row.drain
+    en1 = E.by_spec(row, lambda g, s: 1 if s.consumes >= 2 else 0) * ok
+    return en0, en1
+
+
+def produce_enables(row: Row) -> tuple[Any, Any]:
+    ok = E.ok(row)
+    en2 = E.by_spec(row, lambda g, s: 1 if s.produces >= 1 else 0) * ok
+    en3 = E.by_spec(row, lambda g, s: 1 if s.produces >= 2 else 0) * ok
+    return en2, en3
+
+
+def range_values(row: Row) -> list:
+    """The 48 byte limbs every row looks up in the range table."""
+    g = row.gas_limbs
+    return [*row.w2, *g, g[3] + 192, row.oogd, *row.spl, *row.spu, *row.td0, *row.td1]
+
+
+def _stack_fp(betas, address, time, word_fp):
+    return TAG_STACK + betas[1] * address + betas[2] * time + word_fp
+
+
+def fractions(cur: Row, betas: list) -> list[list[tuple[Any, Any]]]:
+    """For each inverse column (in aux order), its fractions as (numerator, fingerprint)."""
+    limb_betas = betas[3:STACK_TUPLE]
+    fw0 = E.lincomb(limb_betas, cur.w0)
+    fw1 = E.lincomb(limb_betas, cur.w1)
+    fw2 = E.lincomb(limb_betas, cur.w2)
+    time = cur.clk * 4
+
+    # bytecode lookup
+    push = cur.s(Group.PUSH) + cur.s(Group.PUSH0)
+    chunks = [push * c for c in E.chunks3(cur.w2)]
+    code_fp = (TAG_CODE + betas[1] * cur.pc + betas[2] * E.group_code(cur) + betas[3] * cur.n
+               + betas[4] * cur.jd + E.lincomb(betas[5:5 + CHUNKS], chunks))
+
+    # stack accesses
+    en0, en1 = consume_enables(cur)
+    en2, en3 = produce_enables(cur)
+    f0 = _stack_fp(betas, cur.a0, cur.tp0, fw0)
+    f1 = _stack_fp(betas, cur.a1, cur.tp1, fw1)
+    boolean = E.total(cur.s(g) for g in comparison.BOOLEAN_RESULT)
+    dup, swap = cur.s(Group.DUP), cur.s(Group.SWAP)
+    value2 = (1 - boolean - dup - swap) * fw2 + dup * fw0 + swap * fw1 + boolean * (betas[3] * cur.res)
+    f2 = _stack_fp(betas, stack.p2_address(cur), time + 2, value2)
+    f3 = _stack_fp(betas, cur.a3, time + 3, fw0)
+
+    cols: list[list[tuple[Any, Any]]] = [
+        [(E.live(cur), code_fp)],
+        [(-en0, f0), (-en1, f1)],
+        [(en2, f2)],
+        [(en3, f3)],
+    ]
+    values = range_values(cur)
+    for k in range(RANGE_PAIRS):
+        pair = values[2 * k:2 * k + 2]
+        cols.append([(1, TAG_RANGE + betas[1] * v) for v in pair])
+    return cols
+
+
+INVERSE_COLUMNS = [AUX_CODE, AUX_C01, AUX_P2, AUX_P3] + [AUX_RANGE + k for k in range(RANGE_PAIRS)]
+"""The auxiliary column of each entry of :func:`fractions`."""
+FRACTION_DEGREES = [3, 3, 3, 2] + [3] * RANGE_PAIRS
+"""Degree of each inverse column's pinning constraint."""
+FRACTIONS_PER_ROW = 1 + 2 + 1 + 1 + 2 * RANGE_PAIRS + 1
+
+
+def table_fp(cur: Row, betas: list):
+    return E.lincomb(betas[:T_FIELDS], cur.fields)
+
+
+def main_constraints(cur: Row, nxt: Row) -> list[Constraint]:
+    en0, en1 = consume_enables(cur)
+    time = cur.clk * 4
+    return [
+        Constraint("C0 consumes an earlier version", E.packed(cur.td0) - en0 * (time - cur.tp0 - 1), 3, True),
+        Constraint("C1 consumes an earlier version", E.packed(cur.td1) - en1 * (time + 1 - cur.tp1 - 1), 3, True),
+        Constraint("table flag e is 0 or 1", cur.e * (1 - cur.e), 2, True),
+        Constraint("lookups hit only table entries", cur.m * (1 - cur.e), 2, True),
+    ]
+
+
+def aux_constraints(cur: Row, nxt: Row, aux_cur: list, aux_nxt: list, alpha, betas: list) -> list[Constraint]:
+    out = []
+    names = ["bytecode lookup inverse", "stack consume inverses", "stack produce P2 inverse",
+             "stack produce P3 inverse"] + [f"range pair {k} inverse" for k in range(RANGE_PAIRS)]
+    cols = fractions(cur, betas)
+    for name, col, fr, deg in zip(names, INVERSE_COLUMNS, cols, FRACTION_DEGREES):
+        h = aux_cur[col]
+        if len(fr) == 1:
+            (num, f), = fr
+            expr = h * (alpha - f) - num
+        else:
+            (n1, f1), (n2, f2) = fr
+            d1, d2 = alpha - f1, alpha - f2
+            expr = h * d1 * d2 - n1 * d2 - n2 * d1
+        out.append(Constraint(name, expr, deg, True))
+    w = aux_cur[AUX_TW]
+    out.append(Constraint("table inverse", w * (alpha - table_fp(cur, betas)) - 1, 2, True))
+    step = E.total(aux_cur[c] for c in INVERSE_COLUMNS)
+    out.append(Constraint("S' = S + lookups − m·w", aux_nxt[AUX_S] - aux_cur[AUX_S] - step + cur.m * w, 2, True))
+    out.append(Constraint("S2' = S2 + e·w", aux_nxt[AUX_S2] - aux_cur[AUX_S2] - cur.e * w, 2, False))
+    return out
+

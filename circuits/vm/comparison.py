@@ -1,0 +1,52 @@
+"""Comparison opcodes: LT, GT, EQ, ISZERO.
+
+LT, GT and EQ run the shared adder on the difference word d (in W2):
+
+    LT, EQ   b + d = a + 2^256·carry    carry = [a < b],  d = a − b mod 2^256
+    GT       a + d = b + 2^256·carry    carry = [a > b]
+
+EQ and ISZERO use the zero test, shared with JUMPI's condition: a byte sum z (bytes are
+non-negative and 32 · 255 < p, so z = 0 exactly when the word is 0) with
+
+    zflag = 1 − z · zinv,   zflag · z = 0      ⟹ zflag = [z = 0]
+
+on z = Σ d (EQ), Σ a (ISZERO), Σ cond (JUMPI).  The boolean result is one column,
+
+    res = (s_lt + s_gt) · carry_out + (s_eq + s_iszero) · zflag,
+
+and P2 produces the word (res, 0, …, 0).  Stack: LT, GT, EQ consume a, b and produce at sp−2;
+ISZERO consumes a and produces at sp−1; gas 3.
+"""
+
+from __future__ import annotations
+
+from circuits.vm import expr as E
+from circuits.vm.expr import Constraint
+from circuits.vm.layout import Row
+from circuits.vm.opcodes import Group
+
+ADDER_ROUTES = {
+    Group.LT: (-1, 1, 1, 0),
+    Group.EQ: (-1, 1, 1, 0),
+    Group.GT: (1, -1, 1, 0),
+}
+
+ZERO_TEST_ROUTES = {Group.ISZERO: "w0", Group.EQ: "w2", Group.JUMPI: "w1"}
+"""Which word the zero test reads for each group."""
+
+BOOLEAN_RESULT = (Group.LT, Group.GT, Group.EQ, Group.ISZERO)
+
+
+def zero_test_sum(row: Row):
+    return E.total(row.s(g) * E.total(getattr(row, word)) for g, word in ZERO_TEST_ROUTES.items())
+
+
+def constraints(cur: Row, nxt: Row) -> list[Constraint]:
+    z = zero_test_sum(cur)
+    carry_out = cur.carries[-1]
+    res = (cur.s(Group.LT) + cur.s(Group.GT)) * carry_out + (cur.s(Group.EQ) + cur.s(Group.ISZERO)) * cur.zflag
+    return [
+        Constraint("zflag = 1 − z·zinv", cur.zflag + z * cur.zinv - 1, 3, True),
+        Constraint("zflag · z = 0", cur.zflag * z, 3, True),
+        Constraint("res = comparison result", cur.res - res, 2, True),
+    ]

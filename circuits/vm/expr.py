@@ -1,0 +1,112 @@
+"""Shared building blocks of the execution circuit's constraints.
+
+A :class:`Constraint` is a name, an expression over the values of a row (and its successor), the
+degree it is declared with and whether it is *cyclic*.  Constraints that read only the current row
+are cyclic: they must hold on every row, the last one included (the STARK's non-cyclic transitions
+skip the last row, and a constraint that skipped it would leave that row free).
+
+The expressions here are written once and evaluated on whole columns (prover), on one out-of-domain
+point (verifier) and on :class:`~circuits.values.Degree` symbols (declared-degree checks).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, NamedTuple, Sequence
+
+import numpy as np
+
+from circuits import ext_kernels as ek
+from circuits.extension import Ext
+from circuits.values import BaseVec, ExtVec
+from circuits.vm.layout import Row
+from circuits.vm.opcodes import SPECS, Group
+
+
+class Constraint(NamedTuple):
+    name: str
+    expr: Any
+    degree: int
+    cyclic: bool
+
+
+def total(values: Iterable) -> Any:
+    """Σ values (0 for none)."""
+    acc = 0
+    for v in values:
+        acc = v if isinstance(acc, int) and acc == 0 else acc + v
+    return acc
+
+
+def packed(limbs: Sequence, base: int = 256) -> Any:
+    """Σ limbs[i] · base^i."""
+    return total(limb * (base ** i) if i else limb for i, limb in enumerate(limbs))
+
+
+def pairs(limbs: Sequence) -> list:
+    """A word's 16 byte pairs: p_k = b_{2k} + 2^8 b_{2k+1}."""
+    return [limbs[2 * k] + limbs[2 * k + 1] * 256 for k in range(len(limbs) // 2)]
+
+
+def chunks3(limbs: Sequence) -> list:
+    """A word's eleven 3-byte chunks, as the bytecode table stores PUSH values."""
+    out = []
+    for k in range(11):
+        part = limbs[3 * k:3 * k + 3]
+        out.append(packed(part))
+    return out
+
+
+def lincomb(coeffs: Sequence, values: Sequence) -> Any:
+    """Σ coeffs[j] · values[j] with extension coefficients.
+
+    On whole columns this is one pass of :func:`circuits.ext_kernels.combine_columns`; anywhere else
+    (the verifier's single point, degree symbols) it is the plain sum.
+    """
+    if values and all(isinstance(v, BaseVec) for v in values) and all(isinstance(c, Ext) for c in coeffs):
+        m = np.stack([v.v for v in values], axis=1)
+        c = np.stack([x.to_array() for x in coeffs])
+        return ExtVec(ek.combine_columns(np.ascontiguousarray(m), c))
+    return total(c * v for c, v in zip(coeffs, values))
+
+
+def by_spec(row: Row, value_of) -> Any:
+    """Σ_g value_of(spec_g) · s_g over the groups where that value is non-zero (linear in selectors)."""
+    out = 0
+    for g, spec in SPECS.items():
+        k = value_of(g, spec)
+        if k:
+            term = row.s(g) * k if k != 1 else row.s(g)
+            out = term if isinstance(out, int) and out == 0 else out + term
+    return out
+
+
+def err(row: Row) -> Any:
+    """1 on a step that halts exceptionally (out of gas, stack underflow, INVALID), else 0."""
+    return row.e_oog + row.e_uf + row.s(Group.INVALID)
+
+
+def ok(row: Row) -> Any:
+    """1 − err: the step runs to completion (live rows), also 1 on padding rows."""
+    return 1 - err(row)
+
+
+def live(row: Row) -> Any:
+    return 1 - row.halted
+
+
+def static_gas(row: Row) -> Any:
+    return by_spec(row, lambda g, s: s.gas)
+
+
+def stack_need(row: Row) -> Any:
+    """Words the step needs on the stack: the group's count, plus n for DUPn and SWAPn."""
+    return by_spec(row, lambda g, s: s.need) + (row.s(Group.DUP) + row.s(Group.SWAP)) * row.n
+
+
+def stack_delta(row: Row) -> Any:
+    return by_spec(row, lambda g, s: s.delta)
+
+
+def group_code(row: Row) -> Any:
+    """Σ_g g · s_g: the code the bytecode table stores for the opcode at pc."""
+    return by_spec(row, lambda g, s: int(g))

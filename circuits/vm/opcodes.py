@@ -1,0 +1,130 @@
+"""Opcode groups of the execution circuit and the static facts the constraints use about each.
+
+Every opcode byte belongs to exactly one :class:`Group`.  A group is what the circuit sees of an
+instruction: one selector column per group, and one row of :data:`SPECS` holding what the constraints
+need to know — static gas, how many stack words the step needs, how the stack pointer moves, which of
+the four stack-access slots it uses and whether it halts.  PUSHn, DUPn and SWAPn are one group each;
+their ``n`` comes from the bytecode table with the opcode.
+
+Bytes that the VM executes but the circuit does not prove map to :data:`UNPROVEN` (group code 0): no
+selector has that code, so a step at such a byte cannot be written into a valid trace at all.  Bytes
+the VM does not define execute as INVALID (the VM's rule), and so do they here.
+
+Stack-access slots (see :mod:`circuits.vm.bus`): C0 and C1 consume a word (W0, W1), P2 and P3 produce
+one.  ``p2_depth`` says where P2 writes: at sp − p2_depth (sp = stack depth before the step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+
+class Group(IntEnum):
+    """Opcode groups; the value is the group code stored in the bytecode table (0 = unproven)."""
+
+    STOP = 1
+    ADD = 2
+    SUB = 3
+    LT = 4
+    GT = 5
+    EQ = 6
+    ISZERO = 7
+    NOT = 8
+    POP = 9
+    PUSH0 = 10
+    PUSH = 11
+    DUP = 12
+    SWAP = 13
+    JUMP = 14
+    JUMPI = 15
+    PC = 16
+    GAS = 17
+    JUMPDEST = 18
+    RETURN = 19
+    REVERT = 20
+    INVALID = 21
+
+
+UNPROVEN = 0
+"""Group code of a byte the VM executes as an instruction the circuit does not prove."""
+
+NUM_GROUPS = len(Group)
+
+# halting kinds, also the status codes of the public statement
+RUNNING, SUCCESS, REVERTED, ERROR = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """Static facts about one group (DUP adds n to ``need``; SWAP adds n)."""
+
+    module: str
+    """The constraint module, named like the VM's instruction file it mirrors."""
+    opcodes: tuple[int, ...]
+    gas: int
+    need: int
+    delta: int
+    consumes: int
+    """0: none, 1: C0, 2: C0 and C1."""
+    produces: int
+    """0: none, 1: P2, 2: P2 and P3."""
+    p2_depth: int = 0
+    halts: int = RUNNING
+
+
+VM_OPCODES: frozenset[int] = frozenset(
+    b for lo, hi in ((0x00, 0x0B), (0x10, 0x1D), (0x20, 0x20), (0x30, 0x3B), (0x3D, 0x3F), (0x42, 0x43),
+                     (0x46, 0x48), (0x50, 0xA4), (0xF0, 0xF1), (0xF3, 0xF3), (0xFA, 0xFA), (0xFD, 0xFE))
+    for b in range(lo, hi + 1))
+"""The bytes the VM (``l2.vm.opcodes.Op``) defines; every other byte executes as INVALID.  The circuit
+cannot import the VM, so the set is written out here and a test checks it against the VM's table."""
+
+
+def _undefined() -> tuple[int, ...]:
+    return tuple(b for b in range(256) if b not in VM_OPCODES)
+
+
+SPECS: dict[Group, GroupSpec] = {
+    Group.STOP: GroupSpec("control_flow", (0x00,), 0, 0, 0, 0, 0, halts=SUCCESS),
+    Group.ADD: GroupSpec("arithmetic", (0x01,), 3, 2, -1, 2, 1, p2_depth=2),
+    Group.SUB: GroupSpec("arithmetic", (0x03,), 3, 2, -1, 2, 1, p2_depth=2),
+    Group.LT: GroupSpec("comparison", (0x10,), 3, 2, -1, 2, 1, p2_depth=2),
+    Group.GT: GroupSpec("comparison", (0x11,), 3, 2, -1, 2, 1, p2_depth=2),
+    Group.EQ: GroupSpec("comparison", (0x14,), 3, 2, -1, 2, 1, p2_depth=2),
+    Group.ISZERO: GroupSpec("comparison", (0x15,), 3, 1, 0, 1, 1, p2_depth=1),
+    Group.NOT: GroupSpec("bitwise", (0x19,), 3, 1, 0, 1, 1, p2_depth=1),
+    Group.POP: GroupSpec("stack", (0x50,), 2, 1, -1, 1, 0),
+    Group.PUSH0: GroupSpec("stack", (0x5F,), 2, 0, 1, 0, 1, p2_depth=0),
+    Group.PUSH: GroupSpec("stack", tuple(range(0x60, 0x80)), 3, 0, 1, 0, 1, p2_depth=0),
+    Group.DUP: GroupSpec("stack", tuple(range(0x80, 0x90)), 3, 0, 1, 1, 2, p2_depth=0),
+    Group.SWAP: GroupSpec("stack", tuple(range(0x90, 0xA0)), 3, 1, 0, 2, 2, p2_depth=1),
+    Group.JUMP: GroupSpec("control_flow", (0x56,), 8, 1, -1, 1, 0),
+    Group.JUMPI: GroupSpec("control_flow", (0x57,), 10, 2, -2, 2, 0),
+    Group.PC: GroupSpec("control_flow", (0x58,), 2, 0, 1, 0, 1, p2_depth=0),
+    Group.GAS: GroupSpec("control_flow", (0x5A,), 2, 0, 1, 0, 1, p2_depth=0),
+    Group.JUMPDEST: GroupSpec("control_flow", (0x5B,), 1, 0, 0, 0, 0),
+    # RETURN and REVERT pop offset and size; the circuit proves them with size 0 (empty output)
+    Group.RETURN: GroupSpec("system", (0xF3,), 0, 2, -2, 2, 0, halts=SUCCESS),
+    Group.REVERT: GroupSpec("system", (0xFD,), 0, 2, -2, 2, 0, halts=REVERTED),
+    Group.INVALID: GroupSpec("system", (0xFE, *_undefined()), 0, 0, 0, 0, 0, halts=ERROR),
+}
+
+GROUP_OF_BYTE: list[int] = [UNPROVEN] * 256
+"""Group code of each opcode byte (UNPROVEN for bytes the VM runs and the circuit does not prove)."""
+for _g, _spec in SPECS.items():
+    for _b in _spec.opcodes:
+        GROUP_OF_BYTE[_b] = int(_g)
+del _g, _spec, _b
+
+
+def immediate_n(byte: int) -> int:
+    """The n of PUSHn / DUPn / SWAPn (0 for every other byte)."""
+    if 0x60 <= byte <= 0x7F:
+        return byte - 0x5F
+    if 0x80 <= byte <= 0x8F:
+        return byte - 0x7F
+    if 0x90 <= byte <= 0x9F:
+        return byte - 0x8F
+    return 0

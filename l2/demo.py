@@ -1,0 +1,191 @@
+"""``l2 demo``: the whole node on a throwaway chain, with timings.
+
+In a temporary data dir: genesis with four dev accounts, three transfers, the deployment of a small
+Vyper contract (``STORE_SOURCE``, compiled ahead of time into ``STORE_INITCODE`` so the demo needs no
+compiler), two batches, transactions calling the contract, a read-only call of it, a re-execution of
+every batch from genesis that must reproduce every state root, and — when the proof system's demo
+(:func:`l2.stark_demo.fibonacci_demo`) is present — a STARK proof and its verification.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from l2.crypto import dev_address, to_hex
+
+__all__ = ["STORE_SOURCE", "STORE_INITCODE", "SELECTORS", "run_demo", "print_report"]
+
+STORE_SOURCE = """\
+# pragma version ^0.4.0
+event Stored:
+    setter: indexed(address)
+    value: uint256
+
+value: public(uint256)
+total: public(uint256)
+count: public(uint256)
+
+@external
+def store(v: uint256):
+    self.value = v
+    self.total += v
+    self.count += 1
+    log Stored(setter=msg.sender, value=v)
+"""
+
+# `vyper -f bytecode` (0.4.3) of STORE_SOURCE; a test recompiles it when vyper is installed.
+STORE_INITCODE = bytes.fromhex(
+    "6100ec61000f6000396100ec6000f35f3560e01c60026003820660011b6100e601601e395f51565b636057361d8118"
+    "61008b576024361034176100e2576004355f556001546004358082018281106100e25790509050600155600254600181"
+    "018181106100e2579050600255337febfcf7c0a1b09f6499e519a8d8bb85ce33cd539ec6cbd964e116cd74943ead1a60"
+    "043560405260206040a2005b6306661abd81186100de57346100e25760025460405260206040f35b633fa4f245811861"
+    "00de57346100e2575f5460405260206040f35b632ddbd13a81186100de57346100e25760015460405260206040f35b5f"
+    "5ffd5b5f80fd00c200a700188558208424106f207776678d61280583a7b5136e5c1b53189208af25f891446b8b710b18"
+    "ec810600a1657679706572830004030035"
+)
+
+SELECTORS = {
+    "store(uint256)": bytes.fromhex("6057361d"),
+    "value()": bytes.fromhex("3fa4f245"),
+    "total()": bytes.fromhex("2ddbd13a"),
+    "count()": bytes.fromhex("06661abd"),
+}
+
+
+def _word(value: int) -> bytes:
+    return value.to_bytes(32, "big")
+
+
+def _stark_demo() -> dict[str, Any]:
+    try:
+        from l2.stark_demo import fibonacci_demo
+    except ImportError as exc:
+        return {"available": False, "reason": str(exc)}
+    start = time.perf_counter()
+    try:
+        result = dict(fibonacci_demo())
+    except Exception as exc:  # the node part of the demo stands on its own
+        return {"available": True, "ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    result.setdefault("seconds", time.perf_counter() - start)
+    return {"available": True, "ok": True, **result}
+
+
+def run_demo(*, dev_accounts: int = 4, stark: bool = True) -> dict[str, Any]:
+    """Run the demo in a temporary data dir (deleted afterwards) and return the report."""
+    from l2.node import Node
+
+    timings: dict[str, float] = {}
+    t_total = time.perf_counter()
+
+    def lap(name: str, start: float) -> None:
+        timings[name] = round(time.perf_counter() - start, 4)
+
+    with tempfile.TemporaryDirectory(prefix="l2-demo-") as tmp:
+        home = Path(tmp) / "chain"
+        start = time.perf_counter()
+        node = Node.init(home, dev_accounts=dev_accounts)
+        lap("init", start)
+        try:
+            start = time.perf_counter()
+            transfers = []
+            for i in range(3):
+                admitted = node.send(node.dev_key(i), to=dev_address(i + 1), value=(i + 1) * 10**18)
+                transfers.append(admitted.hash)
+            lap("transfers", start)
+
+            start = time.perf_counter()
+            deployed, address = node.deploy(node.dev_key(0), STORE_INITCODE)
+            lap("deploy", start)
+
+            start = time.perf_counter()
+            first = node.seal()
+            lap("seal_1", start)
+            deploy_info = node.transaction(deployed.hash)
+
+            start = time.perf_counter()
+            calls = []
+            for i, value in enumerate((7, 35)):
+                admitted = node.send(node.dev_key(i + 1), to=address, data=SELECTORS["store(uint256)"] + _word(value))
+                calls.append(admitted.hash)
+            second = node.seal()
+            lap("calls_and_seal_2", start)
+            call_info = [node.transaction(h) for h in calls]
+
+            start = time.perf_counter()
+            value = node.call(to=address, data=SELECTORS["value()"])
+            total = node.call(to=address, data=SELECTORS["total()"])
+            count = node.call(to=address, data=SELECTORS["count()"])
+            lap("read_calls", start)
+
+            start = time.perf_counter()
+            checked = node.verify_chain()
+            lap("re_execute", start)
+            status = node.status()
+            balances = node.dev_accounts()
+        finally:
+            node.close()
+
+    start = time.perf_counter()
+    proof = _stark_demo() if stark else {"available": False, "reason": "disabled"}
+    lap("stark", start)
+    timings["total"] = round(time.perf_counter() - t_total, 4)
+
+    return {
+        "chain_id": status["chain_id"],
+        "transfers": transfers,
+        "contract": {
+            "address": to_hex(address),
+            "deploy_tx": deployed.hash,
+            "deploy_status": deploy_info["status"],
+            "deploy_gas": deploy_info["gas_used"],
+            "calls": [{"hash": c["hash"], "status": c["status"], "gas_used": c["gas_used"],
+                       "logs": len(c["logs"])} for c in call_info],
+            "value": int.from_bytes(value.output, "big"),
+            "total": int.from_bytes(total.output, "big"),
+            "count": int.from_bytes(count.output, "big"),
+        },
+        "batches": [first.to_json(), second.to_json()],
+        "state_root": status["state_root"],
+        "re_executed_batches": checked,
+        "balances": [{"index": b["index"], "balance": b["balance"], "nonce": b["nonce"]} for b in balances],
+        "stark": proof,
+        "timings": timings,
+    }
+
+
+def print_report(report: dict[str, Any]) -> None:
+    """The report as rich tables."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(soft_wrap=True)
+    console.print(f"[bold]l2 demo[/bold] — chain {report['chain_id']}, throwaway data dir")
+    batches = Table(title="batches")
+    for column in ("batch", "txs", "failed", "skipped", "steps", "gas", "state root"):
+        batches.add_column(column, overflow="fold")
+    for b in report["batches"]:
+        batches.add_row(str(b["batch"]), str(b["txs"]), str(b["failed"]), str(b["skipped"]), str(b["steps"]),
+                        str(b["gas_used"]), b["state_root"])
+    console.print(batches)
+    c = report["contract"]
+    console.print(f"contract {c['address']} deployed ({c['deploy_status']}, {c['deploy_gas']} gas); "
+                  f"store() calls: " + ", ".join(f"{x['status']} {x['gas_used']} gas" for x in c["calls"]))
+    console.print(f"read-only calls: value() = {c['value']}, total() = {c['total']}, count() = {c['count']}")
+    console.print(f"re-executed {report['re_executed_batches']} batches from genesis: every state root reproduced")
+    stark = report["stark"]
+    if stark.get("ok"):
+        details = {k: v for k, v in stark.items() if k not in ("available", "ok")}
+        console.print("STARK (Fibonacci AIR): " + ", ".join(f"{k} {v}" for k, v in details.items()))
+    elif stark.get("available"):
+        console.print(f"STARK demo failed: {stark['error']}")
+    else:
+        console.print(f"STARK demo not run: {stark['reason']}")
+    timings = Table(title="timings (s)")
+    timings.add_column("step")
+    timings.add_column("seconds", justify="right")
+    for name, seconds in report["timings"].items():
+        timings.add_row(name, f"{seconds:.3f}")
+    console.print(timings)

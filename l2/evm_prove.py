@@ -1,0 +1,229 @@
+"""
+``l2 evm prove`` / ``l2 evm verify``: a STARK proof that EVM bytecode ran as claimed
+====================================================================================
+
+``prove_code`` runs the code the way ``l2 evm run`` does (one message call into a fresh world state),
+records the trace, refuses the run when it executed anything the execution circuit does not prove
+(naming the opcode and the pc, see :mod:`circuits.vm.proven`), and otherwise proves the statement
+
+    "running CODE with GAS gas halts with STATUS after using GAS_USED gas, with empty output"
+
+with the execution circuit (:class:`circuits.vm.air.VmAir`).  The proven opcodes cannot read calldata,
+call value, the caller or storage, so the statement does not depend on them.
+
+The proof file carries its statement, so ``verify_file(path)`` needs nothing else::
+
+    magic "L2EVMPF" | version u8 | statement_len u32 | statement | proof_len u32 | proof (verifier format)
+
+where the statement is ``code_len u32 | code | gas_limit u64 | status u8 | gas_used u64 |
+output_len u32 | output`` (little-endian).  Every byte is bound: a short, long or altered file is
+refused with :class:`EvmProofError` or :class:`verifier.errors.VerificationError`.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import time
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+import typer
+
+from circuits.vm.air import VmAir, VmStatement
+from circuits.vm.layout import MAX_GAS
+from circuits.vm.proven import unproven_steps
+from circuits.vm.witness import StepRecord, WitnessError, build_trace
+from prover.stark import prove
+from verifier.errors import VerificationError
+from verifier.proof import ProofOptions
+from verifier.stark import verify
+
+from .evm_cli import (CONTRACT_ADDRESS, DEFAULT_CALLER, DEFAULT_GAS, EvmInputError, parse_address, parse_hex,
+                      parse_storage, parse_uint)
+from .state.world import Account, WorldState
+from .vm import BlockEnv, Message, TxEnv, begin_transaction, process_message_call
+from .vm.trace import ExecutionTrace, TraceRecorder
+
+__all__ = ["evm_prove_app", "prove_code", "verify_file", "verify_bytes", "EvmProofError", "record_run",
+           "trace_to_steps"]
+
+MAGIC = b"L2EVMPF"
+VERSION = 1
+MIN_SECURITY = 100
+
+
+class EvmProofError(VerificationError):
+    """A proof file that cannot be read, or a run that cannot be proven (one-line reason)."""
+
+
+def record_run(code: bytes, input: bytes = b"", gas: int = DEFAULT_GAS, value: int = 0,
+               caller: bytes = DEFAULT_CALLER, storage: Mapping[int, int] | None = None) -> ExecutionTrace:
+    """Run ``code`` as ``l2 evm run`` does and return the recorded trace."""
+    if caller == CONTRACT_ADDRESS:
+        raise EvmInputError("caller: must differ from the contract address")
+    state = WorldState({caller: Account(balance=value),
+                        CONTRACT_ADDRESS: Account(code=code, storage=dict(storage or {}))})
+    begin_transaction(state, caller, CONTRACT_ADDRESS)
+    message = Message(caller=caller, target=CONTRACT_ADDRESS, current_target=CONTRACT_ADDRESS, gas=gas,
+                      value=value, data=input, code=code, code_address=CONTRACT_ADDRESS)
+    recorder = TraceRecorder()
+    process_message_call(message, state, BlockEnv(), TxEnv(origin=caller), recorder)
+    assert recorder.trace is not None
+    return recorder.trace
+
+
+def trace_to_steps(trace: ExecutionTrace) -> list[StepRecord]:
+    return [StepRecord(s.pc, s.opcode, s.gas_before, s.stack_pointer_before, s.pops, s.pushes, s.error)
+            for s in trace.steps]
+
+
+def witness_for(code: bytes, gas: int, trace: ExecutionTrace):
+    """(trace matrix, statement) for a recorded run; EvmProofError names what cannot be proven."""
+    bad = unproven_steps(trace)
+    if bad:
+        listed = ", ".join(f"{name} at pc {pc}" for name, pc in bad[:5])
+        more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+        raise EvmProofError(f"the run executes what the circuit does not prove: {listed}{more}")
+    result = trace.result
+    try:
+        return build_trace(code, gas, trace_to_steps(trace), result.status, result.gas_left, result.output)
+    except WitnessError as error:
+        raise EvmProofError(str(error)) from None
+
+
+def encode_file(statement: VmStatement, proof_bytes: bytes) -> bytes:
+    s = statement.to_bytes()
+    return MAGIC + bytes([VERSION]) + struct.pack("<I", len(s)) + s + struct.pack("<I", len(proof_bytes)) + proof_bytes
+
+
+def decode_file(data: bytes) -> tuple[VmStatement, bytes]:
+    """Split a proof file into (statement, proof bytes); refuses anything malformed or trailing."""
+    pos = 0
+
+    def take(k: int) -> bytes:
+        nonlocal pos
+        if k < 0 or pos + k > len(data):
+            raise EvmProofError("proof file is truncated")
+        out = data[pos:pos + k]
+        pos += k
+        return out
+
+    if take(len(MAGIC)) != MAGIC:
+        raise EvmProofError("not an EVM proof file (bad magic)")
+    if take(1)[0] != VERSION:
+        raise EvmProofError("unsupported EVM proof file version")
+    (slen,) = struct.unpack("<I", take(4))
+    s = take(slen)
+    (plen,) = struct.unpack("<I", take(4))
+    proof = take(plen)
+    if pos != len(data):
+        raise EvmProofError("trailing bytes after the proof")
+    return _decode_statement(s), proof
+
+
+def _decode_statement(s: bytes) -> VmStatement:
+    try:
+        (clen,) = struct.unpack_from("<I", s, 0)
+        code = s[4:4 + clen]
+        if len(code) != clen:
+            raise struct.error("short code")
+        gas_limit, status, gas_used, olen = struct.unpack_from("<QBQI", s, 4 + clen)
+        end = 4 + clen + struct.calcsize("<QBQI")
+        output = s[end:end + olen]
+        if len(output) != olen or end + olen != len(s):
+            raise struct.error("bad length")
+        return VmStatement(code, gas_limit, status, gas_used, output)
+    except (struct.error, ValueError) as error:
+        raise EvmProofError(f"malformed statement in the proof file: {error}") from None
+
+
+def prove_code(code: str | bytes, input: str | bytes = b"", gas: int | str = DEFAULT_GAS, value: int | str = 0,
+               caller: str | bytes = DEFAULT_CALLER, storage: str | Mapping[Any, Any] | None = None,
+               out: str | Path | None = None, options: ProofOptions | None = None) -> dict[str, Any]:
+    """Run and prove ``code``; write the proof file to ``out`` when given; return a report dict.
+
+    Raises :class:`EvmInputError` for unusable arguments and :class:`EvmProofError` when the run
+    executes something the circuit does not prove.
+    """
+    code_bytes = parse_hex(code, "code")
+    gas_limit = parse_uint(gas, "gas", MAX_GAS)
+    trace = record_run(code_bytes, parse_hex(input, "input"), gas_limit, parse_uint(value, "value"),
+                       parse_address(caller), parse_storage(storage))
+    matrix, statement = witness_for(code_bytes, gas_limit, trace)
+    air = VmAir()
+    start = time.perf_counter()
+    proof = prove(air, matrix, statement, options or ProofOptions())
+    seconds = time.perf_counter() - start
+    proof_bytes = proof.to_bytes()
+    data = encode_file(statement, proof_bytes)
+    if out is not None:
+        Path(out).write_bytes(data)
+    return {**statement.as_dict(), "steps": len(trace), "trace_rows": matrix.shape[0],
+            "trace_width": matrix.shape[1], "proof_bytes": len(data), "prove_seconds": round(seconds, 3),
+            "file": str(out) if out is not None else None}
+
+
+def verify_bytes(data: bytes, min_security: float = MIN_SECURITY) -> dict[str, Any]:
+    """Verify a proof file's contents; return its statement as a dict or raise VerificationError."""
+    statement, proof = decode_file(data)
+    verify(VmAir(), proof, statement, min_security=min_security)
+    return {"valid": True, **statement.as_dict()}
+
+
+def verify_file(path: str | Path, min_security: float = MIN_SECURITY) -> dict[str, Any]:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise EvmProofError(f"cannot read {path}: {error.strerror}") from None
+    return verify_bytes(data, min_security)
+
+
+evm_prove_app = typer.Typer(help="Prove and verify EVM runs.", no_args_is_help=True)
+
+
+@evm_prove_app.command("prove")
+def prove_command(
+    code: str = typer.Option(..., "--code", help="contract bytecode as hex"),
+    input: str = typer.Option("0x", "--input", help="calldata as hex"),
+    gas: str = typer.Option(str(DEFAULT_GAS), "--gas", help="gas given to the call (below 2^30)"),
+    value: str = typer.Option("0", "--value", help="wei sent with the call"),
+    caller: str = typer.Option("0x" + DEFAULT_CALLER.hex(), "--caller", help="caller address"),
+    storage: Optional[str] = typer.Option(None, "--storage", help="original storage as JSON"),
+    out: Path = typer.Option(..., "--out", help="where to write the proof file"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Run CODE, prove the run, write the proof file."""
+    try:
+        report = prove_code(code, input, gas, value, caller, storage, out)
+    except (EvmInputError, EvmProofError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    typer.echo(f"status {report['status']}, gas used {report['gas_used']}, {report['steps']} steps; "
+               f"proof {report['proof_bytes']} bytes in {report['prove_seconds']} s -> {out}")
+
+
+@evm_prove_app.command("verify")
+def verify_command(
+    path: Path = typer.Argument(..., help="proof file written by `l2 evm prove`"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Verify a proof file and print the statement it proves."""
+    try:
+        report = verify_file(path)
+    except VerificationError as error:
+        if as_json:
+            typer.echo(json.dumps({"valid": False, "error": str(error)}))
+        else:
+            typer.echo(f"error: invalid proof: {error}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    typer.echo(f"valid: code {report['code'][:20]}… status {report['status']}, gas used {report['gas_used']} "
+               f"of {report['gas_limit']}")
+
+
