@@ -14,6 +14,8 @@ from circuits.field import P
 
 _P = np.uint64(P)
 _W = np.uint64(2)
+_PARALLEL_MIN = 4096
+"""Below this many rows the kernels run on one thread: launching the thread pool costs more."""
 
 
 @njit(cache=True, inline="always")
@@ -30,9 +32,24 @@ def _mul_into(a0, a1, a2, a3, a4, b0, b1, b2, b3, b4, out, i):
     out[i, 4] = c4 % _P
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
+def _ext_mul_ser(a, b):
+    out = np.empty((a.shape[0], 5), dtype=np.uint64)
+    for i in range(a.shape[0]):
+        _mul_into(a[i, 0], a[i, 1], a[i, 2], a[i, 3], a[i, 4],
+                  b[i, 0], b[i, 1], b[i, 2], b[i, 3], b[i, 4], out, i)
+    return out
+
+
 def ext_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Elementwise product of two (n, 5) arrays."""
+    if a.shape[0] < _PARALLEL_MIN:
+        return _ext_mul_ser(a, b)
+    return _ext_mul_par(a, b)
+
+
+@njit(cache=True, parallel=True)
+def _ext_mul_par(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     n = a.shape[0]
     out = np.empty((n, 5), dtype=np.uint64)
     for i in prange(n):
@@ -134,34 +151,54 @@ def ext_batch_inv(a: np.ndarray) -> np.ndarray:
     return out
 
 
+@njit(cache=True, inline="always")
+def _combine_row(m, coeffs, out, i):
+    w = m.shape[1]
+    a0 = np.uint64(0)
+    a1 = np.uint64(0)
+    a2 = np.uint64(0)
+    a3 = np.uint64(0)
+    a4 = np.uint64(0)
+    for j in range(w):
+        v = np.uint64(m[i, j])
+        a0 += (v * coeffs[j, 0]) % _P
+        a1 += (v * coeffs[j, 1]) % _P
+        a2 += (v * coeffs[j, 2]) % _P
+        a3 += (v * coeffs[j, 3]) % _P
+        a4 += (v * coeffs[j, 4]) % _P
+    out[i, 0] = a0 % _P
+    out[i, 1] = a1 % _P
+    out[i, 2] = a2 % _P
+    out[i, 3] = a3 % _P
+    out[i, 4] = a4 % _P
+
+
 @njit(cache=True, parallel=True)
+def _combine_columns_par(m, coeffs):
+    out = np.empty((m.shape[0], 5), dtype=np.uint64)
+    for i in prange(m.shape[0]):
+        _combine_row(m, coeffs, out, i)
+    return out
+
+
+@njit(cache=True)
+def _combine_columns_ser(m, coeffs):
+    out = np.empty((m.shape[0], 5), dtype=np.uint64)
+    for i in range(m.shape[0]):
+        _combine_row(m, coeffs, out, i)
+    return out
+
+
 def combine_columns(m: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
     """Σ_j coeffs[j] · m[:, j]: a base matrix (n, w) combined with w extension coefficients (w, 5).
 
     The random linear combinations of the composition and DEEP polynomials are exactly this.  Terms
     are reduced before summing; a running sum of w reduced terms (< 2^31 each) fits while w < 2^33.
+    Small inputs (the verifier's few opened rows) run serially: a parallel launch costs more.
     """
-    n, w = m.shape
-    out = np.empty((n, 5), dtype=np.uint64)
-    for i in prange(n):
-        a0 = np.uint64(0)
-        a1 = np.uint64(0)
-        a2 = np.uint64(0)
-        a3 = np.uint64(0)
-        a4 = np.uint64(0)
-        for j in range(w):
-            v = m[i, j]
-            a0 += (v * coeffs[j, 0]) % _P
-            a1 += (v * coeffs[j, 1]) % _P
-            a2 += (v * coeffs[j, 2]) % _P
-            a3 += (v * coeffs[j, 3]) % _P
-            a4 += (v * coeffs[j, 4]) % _P
-        out[i, 0] = a0 % _P
-        out[i, 1] = a1 % _P
-        out[i, 2] = a2 % _P
-        out[i, 3] = a3 % _P
-        out[i, 4] = a4 % _P
-    return out
+    if m.shape[0] < _PARALLEL_MIN:
+        return _combine_columns_ser(m, coeffs)
+    return _combine_columns_par(m, coeffs)
 
 
 @njit(cache=True, parallel=True)

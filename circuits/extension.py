@@ -59,8 +59,15 @@ class Ext:
         self.c = c
 
     @classmethod
+    def _raw(cls, c: tuple[int, ...]) -> "Ext":
+        """Wrap five coefficients already reduced mod p (internal fast path)."""
+        r = cls.__new__(cls)
+        r.c = c
+        return r
+
+    @classmethod
     def from_base(cls, x: int) -> "Ext":
-        return cls((x, 0, 0, 0, 0))
+        return cls._raw((int(x) % P, 0, 0, 0, 0))
 
     @classmethod
     def zero(cls) -> "Ext":
@@ -82,7 +89,9 @@ class Ext:
         o = self._coerce(other)
         if o is None:
             return NotImplemented
-        return Ext(tuple(x + y for x, y in zip(self.c, o)))
+        a = self.c
+        return Ext._raw(((a[0] + o[0]) % P, (a[1] + o[1]) % P, (a[2] + o[2]) % P, (a[3] + o[3]) % P,
+                         (a[4] + o[4]) % P))
 
     __radd__ = __add__
 
@@ -90,7 +99,9 @@ class Ext:
         o = self._coerce(other)
         if o is None:
             return NotImplemented
-        return Ext(tuple(x - y for x, y in zip(self.c, o)))
+        a = self.c
+        return Ext._raw(((a[0] - o[0]) % P, (a[1] - o[1]) % P, (a[2] - o[2]) % P, (a[3] - o[3]) % P,
+                         (a[4] - o[4]) % P))
 
     def __rsub__(self, other):
         o = self._coerce(other)
@@ -104,7 +115,8 @@ class Ext:
     def __mul__(self, other):
         if isinstance(other, (int, np.integer)):
             k = int(other) % P
-            return Ext(tuple(x * k for x in self.c))
+            a = self.c
+            return Ext._raw((a[0] * k % P, a[1] * k % P, a[2] * k % P, a[3] * k % P, a[4] * k % P))
         o = self._coerce(other)
         if o is None:
             return NotImplemented
@@ -175,7 +187,10 @@ class Ext:
 
     @classmethod
     def from_array(cls, arr) -> "Ext":
-        return cls(int(x) for x in arr)
+        a = [int(x) % P for x in arr]
+        if len(a) != DEGREE:
+            raise ValueError("an extension element has exactly 5 coefficients")
+        return cls._raw(tuple(a))
 
 
 EXT_GEN_X = Ext((0, 1, 0, 0, 0))

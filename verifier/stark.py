@@ -192,12 +192,13 @@ def verify(air: Air, proof: Proof | bytes, public_inputs: Any, min_security: flo
         num_z_rows = ek.ext_add(num_z_rows, ek.combine_columns(proof.aux_rows, _component_coeffs(c_aux)))
         num_zn_rows = ek.ext_add(num_zn_rows, ek.combine_columns(proof.aux_rows, _component_coeffs(c_aux_next)))
     num_z_rows = ek.ext_add(num_z_rows, ek.combine_columns(proof.comp_rows, _component_coeffs(c_comp)))
-    deep_values = {}
-    for qi, pos in enumerate(positions):
-        x = DOMAIN_SHIFT * pow(omega_L, pos, P) % P
-        num_z = Ext.from_array(num_z_rows[qi])
-        num_zn = Ext.from_array(num_zn_rows[qi])
-        deep_values[pos] = (num_z - const_z) / (x - z) + (num_zn - const_zn) / (x - z_next)
+    xs = np.array([DOMAIN_SHIFT * pow(omega_L, pos, P) % P for pos in positions], dtype=np.uint64)
+    x_ext = ek.base_to_ext(xs)
+    inv_xz = ek.ext_batch_inv(ek.ext_sub(x_ext, z.to_array()[None, :]))
+    inv_xzn = ek.ext_batch_inv(ek.ext_sub(x_ext, z_next.to_array()[None, :]))
+    deep_rows = ek.ext_add(ek.ext_mul(ek.ext_sub(num_z_rows, const_z.to_array()[None, :]), inv_xz),
+                           ek.ext_mul(ek.ext_sub(num_zn_rows, const_zn.to_array()[None, :]), inv_xzn))
+    deep_values = {pos: Ext.from_array(deep_rows[qi]) for qi, pos in enumerate(positions)}
 
     verify_fri(proof, positions, deep_values, betas, L, n_layers)
 
@@ -255,11 +256,15 @@ def composition_at(air: Air, public_inputs: Any, n: int, omega_n: int, z: Ext, c
         else:
             acc = acc + next(it) * c
     total = acc * zt_inv + acc_cyclic * zh_inv
+    # Σ_b a_b·(T_b(z) − v_b)/(z − ω^{r_b}), with one inversion per distinct asserted row.
+    by_row: dict[int, Ext] = {}
     for asr in air.assertions(public_inputs, n):
-        total = total + next(it) * (cur[asr.column] - asr.value) / (z - pow(omega_n, asr.row, P))
+        by_row[asr.row] = by_row.get(asr.row, Ext.zero()) + next(it) * (cur[asr.column] - asr.value)
     if air.aux_width:
         for asr in air.aux_assertions(challenges, public_inputs, n):
-            total = total + next(it) * (aux_cur[asr.column] - asr.value) / (z - pow(omega_n, asr.row, P))
+            by_row[asr.row] = by_row.get(asr.row, Ext.zero()) + next(it) * (aux_cur[asr.column] - asr.value)
+    for row, num in by_row.items():
+        total = total + num / (z - pow(omega_n, row, P))
     return total
 
 

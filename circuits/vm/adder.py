@@ -12,7 +12,8 @@ one-hot, so exactly one route is active, or none):
 
     A·W0_k + B·W1_k + C·W2_k + K + carry_{k−1} − 2^16 · carry_k = 0,     carry_{−1} = 0,
 
-where W_k = b_{2k} + 2^8 b_{2k+1}.  With every byte of W0, W1, W2 in [0, 256) and carries in {0, 1}
+where W_k = b_{2k} + 2^8 b_{2k+1} and the constant K is switched off on a step that fails (whose words
+are all zero).  With every byte of W0, W1, W2 in [0, 256) and carries in {0, 1}
 each identity holds over the integers (|terms| < 2^18 ≪ p), so the chain is exact 256-bit addition.
 On rows with no route the identities force every carry to 0.
 """
@@ -36,7 +37,8 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
     carries = cur.carries
     for k, c in enumerate(carries):
         out.append(Constraint(f"carry[{k}] is 0 or 1", c * (1 - c), 2, True))
-    a, b, c_, k_ = (_coefficient(cur, i) for i in range(4))
+    a, b, c_ = (_coefficient(cur, i) for i in range(3))
+    k_ = _coefficient(cur, 3) * E.ok(cur)  # the constant only on steps that complete (an error row is all 0)
     w0, w1, w2 = E.pairs(cur.w0), E.pairs(cur.w1), E.pairs(cur.w2)
     for k in range(len(carries)):
         prev = carries[k - 1] if k else 0

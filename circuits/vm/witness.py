@@ -215,7 +215,7 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
         coeff += sel[g][:, None] * np.asarray(route, dtype=np.int64)[None, :]
     pairs = lambda off: T[:, off:off + 32:2] + 256 * T[:, off + 1:off + 32:2]  # noqa: E731
     form = (coeff[:, 0:1] * pairs(L.W0_OFFSET) + coeff[:, 1:2] * pairs(L.W1_OFFSET)
-            + coeff[:, 2:3] * pairs(L.W2_OFFSET) + coeff[:, 3:4])
+            + coeff[:, 2:3] * pairs(L.W2_OFFSET) + coeff[:, 3:4] * ok_full[:, None])
     carry = np.zeros(n, dtype=np.int64)
     for k in range(L.CARRY_WIDTH):
         total_k = form[:, k] + carry
@@ -234,6 +234,7 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     zinv = np.zeros(n, dtype=np.uint64)
     if np.any(nz):
         zinv[nz] = batch_inv(zsum[nz].astype(np.uint64))
+    T[:, L.ZINV] = zinv.astype(np.int64)
     T[:, L.RES] = (sel[Group.LT] + sel[Group.GT]) * carry + (sel[Group.EQ] + sel[Group.ISZERO]) * T[:, L.ZFLAG]
     T[:, L.TAKEN] = (sel[Group.JUMP] + sel[Group.JUMPI] * (1 - T[:, L.ZFLAG])) * ok_full
     running = sum(sel[g] for g, s in SPECS.items() if s.halts == RUNNING)

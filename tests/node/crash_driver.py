@@ -14,6 +14,8 @@ import sys
 from l2.crypto import dev_address, parse_address
 from l2.demo import SELECTORS
 from l2.node import Node
+from l2.sequencer import state_tree
+from l2.tx import DynamicFeeTx, sign
 
 
 def main(home: str, seed: int, contract: str) -> None:
@@ -21,6 +23,10 @@ def main(home: str, seed: int, contract: str) -> None:
     node = Node.open(home)
     target = parse_address(contract)
     count = node.config.dev_accounts
+    # load the compiled hashing kernels and signing tables before the killing starts
+    state_tree(node.world()).root_hex
+    sign(DynamicFeeTx(chain_id=1, nonce=0, max_priority_fee_per_gas=0, max_fee_per_gas=0, gas=0, to=None),
+         node.dev_key(0))
     print("READY", flush=True)
     while True:
         for _ in range(rng.randrange(1, 10)):

@@ -45,6 +45,14 @@ def _wait_ready(path: Path, proc: subprocess.Popen, timeout: float = 120.0) -> N
     raise AssertionError("driver did not start")
 
 
+def _wait_for_seal(path: Path, proc: subprocess.Popen, nth: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if _lines(path).count("SEALING") >= nth:
+            return
+        time.sleep(0.001)
+
+
 @pytest.mark.slow
 def test_sigkill_at_random_points_loses_and_repeats_nothing(tmp_path, capsys):
     home = tmp_path / "chain"
@@ -66,7 +74,11 @@ def test_sigkill_at_random_points_loses_and_repeats_nothing(tmp_path, capsys):
                                      to_hex(contract)], stdout=out, stderr=subprocess.STDOUT, env=env)
         try:
             _wait_ready(log, proc)
-            time.sleep(rng.uniform(0.02, 0.8))
+            if kills % 2:
+                time.sleep(rng.uniform(0.0, 0.6))  # anywhere
+            else:
+                _wait_for_seal(log, proc, rng.randrange(1, 4))  # inside the n-th seal
+                time.sleep(rng.uniform(0.0, 0.02))
             if proc.poll() is not None:
                 raise AssertionError(f"driver died on its own: {log.read_text()[-2000:]}")
             proc.send_signal(signal.SIGKILL)
