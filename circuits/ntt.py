@@ -18,9 +18,10 @@ columns and vectorizes whatever the stage.  Stages whose butterflies stay inside
 256 KiB run tile by tile while it sits in L2; the wider stages never mix rows of different residues
 modulo the tile height, so they run residue class by residue class, again about a tile at a time.
 Every row thus travels between memory and cache twice per transform, not once per stage.  Both
-phases are ``prange`` loops over (tile or residue block, column group), so the cores share the work.  The copies in and out carry the bit-reversal
-permutation and every diagonal scaling (coset powers, 1/n), so no pass is spent on those alone.  The
-low-degree extension chains DIF-inverse and DIT-forward and never permutes at all.
+phases are ``prange`` loops over (tile or residue block, column group), so the cores share the
+work.  The copies in and out carry the bit-reversal permutation and every diagonal scaling (coset
+powers, 1/n), so no pass is spent on those alone.  The low-degree extension chains DIF-inverse and
+DIT-forward and never permutes at all.
 
 A single column (or a few) would leave nothing to vectorize across, so a long column of length
 n = n1·n2 is transformed by the four-step method: viewed as an (n1, n2) matrix it takes n1-point
@@ -118,6 +119,18 @@ def _dit_pair(lo, hi, w, w_mu):
 
 
 @njit(cache=True)
+def _dit_pair_out(lo, hi, w, w_mu, out_lo, out_hi):
+    """`_dit_pair` writing its results to two rows of the uint64 output instead of back in place."""
+    for c in range(lo.shape[0]):
+        a = np.uint64(lo[c])
+        t = _mont_mul(np.uint64(hi[c]), w, w_mu)
+        s = a + t
+        d = a + _P - t
+        out_lo[c] = min(s, s - _P)
+        out_hi[c] = min(d, d - _P)
+
+
+@njit(cache=True)
 def _dif_pair(lo, hi, w, w_mu):
     """(a, b) ← (a + b, (a − b)·w) along two rows."""
     for c in range(lo.shape[0]):
@@ -154,12 +167,14 @@ def _copy_row(dst, src):
 
 
 @njit(cache=True, parallel=True)
-def _dit_rows(buf, tw, tw_mu, tile_rows, group, residues, src, scale, scale_mu, use_src):
+def _dit_rows(buf, tw, tw_mu, tile_rows, group, residues, src, scale, scale_mu, use_src,
+              out, stride, offset, use_out):
     """DIT on every column of buf: bit-reversed rows in, natural order out.
 
-    With use_src, each tile is first filled from src with row r scaled by scale[r] (the
-    coefficient weights of a coset), which saves a separate pass.  Stage m pairs rows k + j and
-    k + j + m with twiddle ω_{2m}^j = tw[m − 1 + j].
+    Stage m pairs rows k + j and k + j + m with twiddle ω_{2m}^j = tw[m − 1 + j].  Two passes are
+    folded in: with use_src each tile is first filled from src with row r scaled by scale[r] (the
+    coefficient weights of a coset), and with use_out the last stage writes row r of the result to
+    out[r·stride + offset] (uint64) rather than back into buf.
     """
     n, width = buf.shape
     tiles = n // tile_rows
@@ -173,9 +188,16 @@ def _dit_rows(buf, tw, tw_mu, tile_rows, group, residues, src, scale, scale_mu, 
                 _scale_row(buf[r, c0:c1], src[r, c0:c1], scale[r], scale_mu[r])
         h = 1
         while h < tile_rows:
+            final = use_out and 2 * h == n
             for k in range(r0, r0 + tile_rows, 2 * h):
                 for j in range(h):
-                    _dit_pair(buf[k + j, c0:c1], buf[k + j + h, c0:c1], tw[h - 1 + j], tw_mu[h - 1 + j])
+                    if final:
+                        _dit_pair_out(buf[k + j, c0:c1], buf[k + j + h, c0:c1],
+                                      tw[h - 1 + j], tw_mu[h - 1 + j],
+                                      out[(k + j) * stride + offset, c0:c1],
+                                      out[(k + j + h) * stride + offset, c0:c1])
+                    else:
+                        _dit_pair(buf[k + j, c0:c1], buf[k + j + h, c0:c1], tw[h - 1 + j], tw_mu[h - 1 + j])
             h *= 2
     # Stages m ≥ tile_rows pair rows i and i + m with m a multiple of tile_rows, so they never mix
     # rows of different residues i mod tile_rows: each task takes `residues` consecutive residues
@@ -189,10 +211,18 @@ def _dit_rows(buf, tw, tw_mu, tile_rows, group, residues, src, scale, scale_mu, 
             c1 = min(width, c0 + group)
             h = tile_rows
             while h < n:
+                final = use_out and 2 * h == n
                 for k in range(0, n, 2 * h):
                     for q in range(0, h, tile_rows):
                         for j in range(q + r0, q + r0 + residues):
-                            _dit_pair(buf[k + j, c0:c1], buf[k + j + h, c0:c1], tw[h - 1 + j], tw_mu[h - 1 + j])
+                            if final:
+                                _dit_pair_out(buf[k + j, c0:c1], buf[k + j + h, c0:c1],
+                                              tw[h - 1 + j], tw_mu[h - 1 + j],
+                                              out[(k + j) * stride + offset, c0:c1],
+                                              out[(k + j + h) * stride + offset, c0:c1])
+                            else:
+                                _dit_pair(buf[k + j, c0:c1], buf[k + j + h, c0:c1],
+                                          tw[h - 1 + j], tw_mu[h - 1 + j])
                 h *= 2
 
 
@@ -213,7 +243,8 @@ def _dif_rows(buf, tw, tw_mu, tile_rows, group, residues):
                 for k in range(0, n, 2 * h):
                     for q in range(0, h, tile_rows):
                         for j in range(q + r0, q + r0 + residues):
-                            _dif_pair(buf[k + j, c0:c1], buf[k + j + h, c0:c1], tw[h - 1 + j], tw_mu[h - 1 + j])
+                            _dif_pair(buf[k + j, c0:c1], buf[k + j + h, c0:c1],
+                                      tw[h - 1 + j], tw_mu[h - 1 + j])
                 h //= 2
     for task in prange(tiles * groups):
         r0 = (task // groups) * tile_rows
@@ -397,11 +428,13 @@ _NO_PERM = np.zeros(1, dtype=np.int64)
 _NO_WEIGHTS = (np.zeros((1, 1), dtype=np.uint32), np.zeros((1, 1), dtype=np.uint32))
 _NO_SCALE = np.zeros(1, dtype=np.uint32)
 _NO_SRC = np.zeros((1, 1), dtype=np.uint32)
+_NO_OUT = np.zeros((1, 1), dtype=np.uint64)
 
 
 def _dit(buf: np.ndarray, log_n: int, inverse: bool) -> None:
     tw, tw_mu = _twiddles(log_n, inverse)
-    _dit_rows(buf, tw, tw_mu, *_tiling(*buf.shape), _NO_SRC, _NO_SCALE, _NO_SCALE, False)
+    _dit_rows(buf, tw, tw_mu, *_tiling(*buf.shape), _NO_SRC, _NO_SCALE, _NO_SCALE, False,
+              _NO_OUT, 1, 0, False)
 
 
 def _matrix_transform(src: np.ndarray, log_n: int, inverse: bool, shift: int | None) -> np.ndarray:
@@ -542,6 +575,8 @@ def lde(evals: np.ndarray, blowup: int, shift: int) -> np.ndarray:
     with _threads_for(n * width):
         if width == 0:
             pass
+        elif n == 1:            # the interpolant of one point is a constant
+            out[:] = src
         elif width < _NARROW and log_n >= _FOUR_STEP_MIN_LOG:
             g = two_adic_generator(log_n + log_blowup)
             for c in range(width):
@@ -557,9 +592,9 @@ def lde(evals: np.ndarray, blowup: int, shift: int) -> np.ndarray:
             weights, weights_mu = _lde_weights(log_n, blowup, shift)
             tw, tw_mu = _twiddles(log_n, False)
             work = np.empty_like(coeffs)
-            for k in range(blowup):
-                _dit_rows(work, tw, tw_mu, *tiling, coeffs, weights[k], weights_mu[k], True)
-                _store(work, out, blowup, k, *_NO_WEIGHTS, 0)
+            for k in range(blowup):   # coset k fills rows k, k + B, k + 2B, … of the output
+                _dit_rows(work, tw, tw_mu, *tiling, coeffs, weights[k], weights_mu[k], True,
+                          out, blowup, k, True)
     return out.reshape(n * blowup) if one_d else out
 
 

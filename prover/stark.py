@@ -91,8 +91,8 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
     step("commit trace")
     t = init_transcript(air, options, n, public_inputs)
     main_coeffs = intt(trace)
-    main_lde = lde(trace, B, g)
-    main_tree = MerkleTree(main_lde)
+    main_tree = MerkleTree(_lde_u32(trace, B, g))
+    main_lde = main_tree.rows  # (L, w) uint32: the committed rows are the only copy kept
     t.absorb(b"main-root", main_tree.root)
 
     # ---- step 3: auxiliary trace -----------------------------------------------------------------
@@ -106,80 +106,15 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
             check_constraints(air, trace, public_inputs, aux, challenges)
         aux_base = _ext_matrix_to_base(aux)
         aux_coeffs = intt(aux_base)
-        aux_lde = lde(aux_base, B, g)
-        aux_tree = MerkleTree(aux_lde)
+        aux_tree = MerkleTree(_lde_u32(aux_base, B, g))
+        aux_lde = aux_tree.rows
         t.absorb(b"aux-root", aux_tree.root)
 
     # ---- step 4: composition polynomial -----------------------------------------------------------
     step("evaluate constraints")
     coeffs = t.draw_exts(composition_coefficient_count(air, public_inputs, n, challenges))
-    stride = B // d
-    N_ce = d * n
-    ce_main = np.ascontiguousarray(main_lde[::stride].T)  # (w, N_ce): one contiguous row per column
-    nxt_shift = d  # x ↦ ω_n·x moves d steps along the constraint-evaluation coset
-    cur = [BaseVec(ce_main[j]) for j in range(w)]
-    nxt = [BaseVec(np.roll(ce_main[j], -nxt_shift)) for j in range(w)]
-    x_ce = F.powers(F.two_adic_generator(log_n + (d.bit_length() - 1)), N_ce, start=g)
-
-    # 1/Z_T(x) = (x − ω^{n−1}) / (x^n − 1); x^n takes only d distinct values on the coset.
-    xn = F.pow_array(x_ce[:d], n)
-    inv_xn_minus_1 = np.tile(F.batch_inv(F.sub(xn, np.uint64(1))), n)
-    zt_inv = F.mul(F.sub(x_ce, np.uint64(pow(omega_n, n - 1, F.P))), inv_xn_minus_1)
-
-    it = iter(coeffs)
-    transitions = air.evaluate_transition(cur, nxt, public_inputs)
-    main_cs = np.empty((N_ce, len(transitions)), dtype=np.uint64)
-    for i, c in enumerate(transitions):
-        main_cs[:, i] = c.v if isinstance(c, BaseVec) else int(c) % F.P
-    main_coefs = _coeff_array([next(it) for _ in transitions])
-    cyclic = sorted(air.cyclic_transitions())
-    if cyclic:  # cyclic constraints are divided by Z_H = x^n − 1 instead of Z_T
-        cyc_cs, cyc_coefs = main_cs[:, cyclic].copy(), main_coefs[cyclic]
-        main_coefs[cyclic] = 0
-        acc_cyclic = ek.combine_columns(cyc_cs, cyc_coefs)
-    else:
-        acc_cyclic = np.zeros((N_ce, 5), dtype=np.uint64)
-    acc = ek.combine_columns(main_cs, main_coefs)
-    del main_cs
-    if a:
-        aux_ce = aux_lde[::stride]
-        acur = [ExtVec(np.ascontiguousarray(aux_ce[:, 5 * j:5 * j + 5])) for j in range(a)]
-        anxt = [ExtVec(np.roll(v.v, -nxt_shift, axis=0)) for v in acur]
-        aux_cyclic = air.cyclic_aux_transitions()
-        for i, c in enumerate(air.evaluate_aux_transition(cur, nxt, acur, anxt, challenges, public_inputs)):
-            coef = next(it)
-            term = c if isinstance(c, ExtVec) else ExtVec(ek.base_to_ext(c.v))
-            scaled = ek.ext_mul_scalar(term.v, coef.to_array())
-            if i in aux_cyclic:
-                acc_cyclic = ek.ext_add(acc_cyclic, scaled)
-            else:
-                acc = ek.ext_add(acc, scaled)
-    q = ek.ext_add(ek.ext_mul_base(acc, zt_inv), ek.ext_mul_base(acc_cyclic, inv_xn_minus_1))
-    # Boundary quotients, grouped by row: Σ_b a_b·(T_b(x) − v_b) / (x − ω^r) for each asserted row r.
-    by_row: dict[int, list] = {}
-    for asr in air.assertions(public_inputs, n):
-        by_row.setdefault(asr.row, []).append((asr, False, next(it)))
-    if a:
-        for asr in air.aux_assertions(challenges, public_inputs, n):
-            by_row.setdefault(asr.row, []).append((asr, True, next(it)))
-    for row, items in by_row.items():
-        inv = F.batch_inv(F.sub(x_ce, np.uint64(pow(omega_n, row, F.P))))
-        main_items = [(asr, c) for asr, is_aux, c in items if not is_aux]
-        num = np.zeros((N_ce, 5), dtype=np.uint64)
-        const = Ext.zero()
-        if main_items:
-            cols = [asr.column for asr, _ in main_items]
-            num = ek.combine_columns(np.ascontiguousarray(ce_main[cols].T), _coeff_array([c for _, c in main_items]))
-            for asr, c in main_items:
-                const = const + c * int(asr.value)
-        for asr, is_aux, c in items:
-            if is_aux:
-                val = asr.value if isinstance(asr.value, Ext) else Ext.from_base(int(asr.value))
-                num = ek.ext_add(num, ek.ext_mul_scalar(acur[asr.column].v, c.to_array()))
-                const = const + c * val
-        num = ek.ext_sub(num, const.to_array()[None, :])
-        q = ek.ext_add(q, ek.ext_mul_base(num, inv))
-    del ce_main, cur, nxt
+    q = _composition_evaluations(air, public_inputs, challenges, coeffs, main_lde,
+                                 aux_lde if a else None, n, B, d)
 
     step("commit composition")
     q_coeffs = coset_intt(q, g)  # (N_ce, 5): coefficients of each component of Q
@@ -195,9 +130,9 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
     chunk_coeffs = np.ascontiguousarray(q_coeffs[:k * n].reshape(k, n, 5).transpose(1, 0, 2).reshape(n, 5 * k))
     padded = np.zeros((L, 5 * k), dtype=np.uint64)
     padded[:n] = chunk_coeffs
-    comp_lde = coset_ntt(padded, g)
+    comp_tree = MerkleTree(coset_ntt(padded, g).astype(np.uint32))
     del padded
-    comp_tree = MerkleTree(comp_lde)
+    comp_lde = comp_tree.rows
     t.absorb(b"comp-root", comp_tree.root)
 
     # ---- step 5: out-of-domain evaluations --------------------------------------------------------
@@ -306,6 +241,108 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
         comp_siblings=comp_tree.open(positions),
         fri_layers=layers,
     )
+
+
+_LDE_COLUMN_BLOCK = 8
+_CE_ROW_BLOCK = 1 << 17
+
+
+def _lde_u32(evals: np.ndarray, blowup: int, shift: int) -> np.ndarray:
+    """LDE of every column, stored as uint32 (half the memory), computed a block of columns at a time."""
+    n, w = evals.shape
+    out = np.empty((n * blowup, w), dtype=np.uint32)
+    for j in range(0, w, _LDE_COLUMN_BLOCK):
+        out[:, j:j + _LDE_COLUMN_BLOCK] = lde(np.ascontiguousarray(evals[:, j:j + _LDE_COLUMN_BLOCK]), blowup, shift)
+    return out
+
+
+def _composition_evaluations(air: Air, public_inputs: Any, challenges: list[Ext], coeffs: list[Ext],
+                             main_lde: np.ndarray, aux_lde: np.ndarray | None, n: int, B: int, d: int) -> np.ndarray:
+    """Q on the constraint-evaluation coset g·⟨ω_{dn}⟩ (every (B/d)-th LDE row), as (dn, 5).
+
+        Q(x) = Σ_i a_i·C_i(x)/Z_T(x) + Σ_cyclic a_i·C_i(x)/Z_H(x) + Σ_b a_b·(T_b(x) − v_b)/(x − ω^{r_b})
+
+    with Z_H = x^n − 1 and Z_T = Z_H/(x − ω^{n−1}).  Rows are processed in blocks so the working set
+    (one block of every column, transposed so each column is contiguous) stays small and in cache.
+    """
+    stride = B // d
+    N_ce = d * n
+    log_n = n.bit_length() - 1
+    omega_n = F.two_adic_generator(log_n)
+    omega_ce = F.two_adic_generator(log_n + d.bit_length() - 1)
+    w, a = air.width, air.aux_width
+    it = iter(coeffs)
+    n_trans = len(air.transition_degrees())
+    main_coefs = _coeff_array([next(it) for _ in range(n_trans)])
+    cyclic = sorted(air.cyclic_transitions())
+    cyc_coefs = main_coefs[cyclic].copy()
+    main_coefs[cyclic] = 0
+    aux_coefs = [next(it) for _ in air.aux_transition_degrees()]
+    aux_cyclic = air.cyclic_aux_transitions()
+    by_row: dict[int, list] = {}
+    for asr in air.assertions(public_inputs, n):
+        by_row.setdefault(asr.row, []).append((asr, False, next(it)))
+    if a:
+        for asr in air.aux_assertions(challenges, public_inputs, n):
+            by_row.setdefault(asr.row, []).append((asr, True, next(it)))
+    boundary = []
+    for row, items in by_row.items():
+        main_items = [(asr.column, c) for asr, is_aux, c in items if not is_aux]
+        aux_items = [(asr.column, c) for asr, is_aux, c in items if is_aux]
+        const = Ext.zero()
+        for asr, _is_aux, c in items:
+            val = asr.value if isinstance(asr.value, Ext) else Ext.from_base(int(asr.value))
+            const = const + c * val
+        boundary.append((pow(omega_n, row, F.P), [col for col, _ in main_items],
+                         _coeff_array([c for _, c in main_items]), aux_items, const.to_array()[None, :]))
+
+    # x^n on the coset takes only d distinct values: 1/(x^n − 1) is a d-periodic pattern.
+    xn = F.pow_array(F.powers(omega_ce, d, start=DOMAIN_SHIFT), n)
+    inv_zh_pattern = F.batch_inv(F.sub(xn, np.uint64(1)))
+    q = np.empty((N_ce, 5), dtype=np.uint64)
+    block = min(_CE_ROW_BLOCK, N_ce)
+    for s0 in range(0, N_ce, block):
+        idx = np.arange(s0, s0 + block)
+        rows = idx * stride
+        nrows = ((idx + d) % N_ce) * stride  # x ↦ ω_n·x moves d steps along the coset
+        cur_blk = np.ascontiguousarray(main_lde[rows].T, dtype=np.uint64)
+        nxt_blk = np.ascontiguousarray(main_lde[nrows].T, dtype=np.uint64)
+        cur = [BaseVec(cur_blk[j]) for j in range(w)]
+        nxt = [BaseVec(nxt_blk[j]) for j in range(w)]
+        x = F.powers(omega_ce, block, start=DOMAIN_SHIFT * pow(omega_ce, s0, F.P) % F.P)
+        inv_zh = np.tile(inv_zh_pattern, block // d)
+        zt_inv = F.mul(F.sub(x, np.uint64(pow(omega_n, n - 1, F.P))), inv_zh)
+
+        cs = np.empty((block, n_trans), dtype=np.uint64)
+        for i, c in enumerate(air.evaluate_transition(cur, nxt, public_inputs)):
+            cs[:, i] = c.v if isinstance(c, BaseVec) else int(c) % F.P
+        acc = ek.combine_columns(cs, main_coefs)
+        acc_cyc = ek.combine_columns(np.ascontiguousarray(cs[:, cyclic]), cyc_coefs) if cyclic else None
+        acur = anxt = None
+        if a:
+            a_cur = aux_lde[rows].astype(np.uint64)
+            a_nxt = aux_lde[nrows].astype(np.uint64)
+            acur = [ExtVec(np.ascontiguousarray(a_cur[:, 5 * j:5 * j + 5])) for j in range(a)]
+            anxt = [ExtVec(np.ascontiguousarray(a_nxt[:, 5 * j:5 * j + 5])) for j in range(a)]
+            for i, c in enumerate(air.evaluate_aux_transition(cur, nxt, acur, anxt, challenges, public_inputs)):
+                term = c.v if isinstance(c, ExtVec) else ek.base_to_ext(c.v)
+                scaled = ek.ext_mul_scalar(term, aux_coefs[i].to_array())
+                if i in aux_cyclic:
+                    acc_cyc = scaled if acc_cyc is None else ek.ext_add(acc_cyc, scaled)
+                else:
+                    acc = ek.ext_add(acc, scaled)
+        qb = ek.ext_mul_base(acc, zt_inv)
+        if acc_cyc is not None:
+            qb = ek.ext_add(qb, ek.ext_mul_base(acc_cyc, inv_zh))
+        for point, cols, ccoefs, aux_items, const in boundary:
+            num = ek.combine_columns(np.ascontiguousarray(cur_blk[cols].T), ccoefs) if cols else \
+                np.zeros((block, 5), dtype=np.uint64)
+            for col, c in aux_items:
+                num = ek.ext_add(num, ek.ext_mul_scalar(acur[col].v, c.to_array()))
+            num = ek.ext_sub(num, const)
+            qb = ek.ext_add(qb, ek.ext_mul_base(num, F.batch_inv(F.sub(x, np.uint64(point)))))
+        q[s0:s0 + block] = qb
+    return q
 
 
 def _eval_ext_polys_base(coeffs: np.ndarray, point: Ext) -> np.ndarray:

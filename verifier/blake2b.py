@@ -254,8 +254,18 @@ def _hash_rows_lanes(words, nbytes, out, high):
         _init_lanes(h, start)
         for blk in range(blocks):
             base = 32 * blk
+            full = base + 32 <= count
             for lane in range(_LANES):
                 row = words[min(group * _LANES + lane, n - 1)]
+                if full:   # no zero padding in this block: straight-line loads
+                    acc = np.uint64(0)
+                    for i in range(16):
+                        lo = np.uint64(row[base + 2 * i])
+                        hi = np.uint64(row[base + 2 * i + 1])
+                        acc |= lo | hi
+                        m[i, lane] = lo | (hi << _U32)
+                    flags[lane] |= acc >> _U32
+                    continue
                 for i in range(16):
                     j = base + 2 * i
                     lo = np.uint64(row[j]) if j < count else np.uint64(0)

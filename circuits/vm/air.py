@@ -175,12 +175,13 @@ class VmAir(Air):
 
         def inverse(f) -> np.ndarray:
             fv = f.v if isinstance(f, ExtVec) else np.broadcast_to(Ext(f).to_array(), (n, 5))
-            return ek.ext_batch_inv_chunked(ek.ext_sub(a.copy(), fv), 8)
+            diff = ek.ext_sub(a.copy(), fv)
+            return ek.ext_batch_inv_chunked(diff, 8) if n >= 1 << 14 else ek.ext_batch_inv(diff)
 
         def times(num, inv: np.ndarray) -> np.ndarray:
             if isinstance(num, int):
                 return (inv * np.uint64(num % P)) % np.uint64(P)
-            return ek.ext_mul_base(inv, num.v)
+            return (inv * num.v[:, None]) % np.uint64(P)
 
         step = np.zeros((n, 5), dtype=np.uint64)
         for col, fr in zip(bus.INVERSE_COLUMNS, bus.fractions(cur, betas)):
@@ -191,9 +192,9 @@ class VmAir(Air):
             step = ek.ext_add(step, h)
         w = inverse(bus.table_fp(cur, betas))
         out[:, AUX_TW] = w
-        step = ek.ext_sub(step, ek.ext_mul_base(w, cur.m.v))
+        step = ek.ext_sub(step, (w * cur.m.v[:, None]) % np.uint64(P))
         out[1:, AUX_S] = _prefix(step)[:-1]
-        out[1:, AUX_S2] = _prefix(ek.ext_mul_base(w, cur.e.v))[:-1]
+        out[1:, AUX_S2] = _prefix((w * cur.e.v[:, None]) % np.uint64(P))[:-1]
         return out
 
 

@@ -63,7 +63,7 @@ def range_values(row: Row) -> list:
 
 
 def _stack_fp(betas, address, time, word_fp):
-    return TAG_STACK + betas[1] * address + betas[2] * time + word_fp
+    return E.scale(betas[1], address) + E.scale(betas[2], time) + word_fp + TAG_STACK
 
 
 def fractions(cur: Row, betas: list) -> list[list[tuple[Any, Any]]]:
@@ -77,8 +77,7 @@ def fractions(cur: Row, betas: list) -> list[list[tuple[Any, Any]]]:
     # bytecode lookup
     push = cur.s(Group.PUSH) + cur.s(Group.PUSH0)
     chunks = [push * c for c in E.chunks3(cur.w2)]
-    code_fp = (TAG_CODE + betas[1] * cur.pc + betas[2] * E.group_code(cur) + betas[3] * cur.n
-               + betas[4] * cur.jd + E.lincomb(betas[5:5 + CHUNKS], chunks))
+    code_fp = E.lincomb(betas[1:5 + CHUNKS], [cur.pc, E.group_code(cur), cur.n, cur.jd, *chunks]) + TAG_CODE
 
     # stack accesses
     en0, en1 = consume_enables(cur)
@@ -87,7 +86,8 @@ def fractions(cur: Row, betas: list) -> list[list[tuple[Any, Any]]]:
     f1 = _stack_fp(betas, cur.a1, cur.tp1, fw1)
     boolean = E.total(cur.s(g) for g in comparison.BOOLEAN_RESULT)
     dup, swap = cur.s(Group.DUP), cur.s(Group.SWAP)
-    value2 = (1 - boolean - dup - swap) * fw2 + dup * fw0 + swap * fw1 + boolean * (betas[3] * cur.res)
+    value2 = (E.scale(fw2, 1 - boolean - dup - swap) + E.scale(fw0, dup) + E.scale(fw1, swap)
+              + E.scale(betas[3], boolean * cur.res))
     f2 = _stack_fp(betas, stack.p2_address(cur), time + 2, value2)
     f3 = _stack_fp(betas, cur.a3, time + 3, fw0)
 
@@ -100,7 +100,7 @@ def fractions(cur: Row, betas: list) -> list[list[tuple[Any, Any]]]:
     values = range_values(cur)
     for k in range(RANGE_PAIRS):
         pair = values[2 * k:2 * k + 2]
-        cols.append([(1, TAG_RANGE + betas[1] * v) for v in pair])
+        cols.append([(1, E.scale(betas[1], v) + TAG_RANGE) for v in pair])
     return cols
 
 
@@ -139,12 +139,12 @@ def aux_constraints(cur: Row, nxt: Row, aux_cur: list, aux_nxt: list, alpha, bet
         else:
             (n1, f1), (n2, f2) = fr
             d1, d2 = alpha - f1, alpha - f2
-            expr = h * d1 * d2 - n1 * d2 - n2 * d1
+            expr = h * d1 * d2 - E.scale(d2, n1) - E.scale(d1, n2)
         out.append(Constraint(name, expr, deg, True))
     w = aux_cur[AUX_TW]
     out.append(Constraint("table inverse", w * (alpha - table_fp(cur, betas)) - 1, 2, True))
     step = E.total(aux_cur[c] for c in INVERSE_COLUMNS)
-    out.append(Constraint("S' = S + lookups − m·w", aux_nxt[AUX_S] - aux_cur[AUX_S] - step + cur.m * w, 2, True))
-    out.append(Constraint("S2' = S2 + e·w", aux_nxt[AUX_S2] - aux_cur[AUX_S2] - cur.e * w, 2, False))
+    out.append(Constraint("S' = S + lookups − m·w", aux_nxt[AUX_S] - aux_cur[AUX_S] - step + E.scale(w, cur.m), 2, True))
+    out.append(Constraint("S2' = S2 + e·w", aux_nxt[AUX_S2] - aux_cur[AUX_S2] - E.scale(w, cur.e), 2, False))
     return out
 

@@ -17,9 +17,13 @@ import numpy as np
 
 from circuits import ext_kernels as ek
 from circuits.extension import Ext
+from circuits.field import P
 from circuits.values import BaseVec, ExtVec
 from circuits.vm.layout import Row
 from circuits.vm.opcodes import SPECS, Group
+
+
+_P = np.uint64(P)
 
 
 class Constraint(NamedTuple):
@@ -62,11 +66,25 @@ def lincomb(coeffs: Sequence, values: Sequence) -> Any:
     On whole columns this is one pass of :func:`circuits.ext_kernels.combine_columns`; anywhere else
     (the verifier's single point, degree symbols) it is the plain sum.
     """
-    if values and all(isinstance(v, BaseVec) for v in values) and all(isinstance(c, Ext) for c in coeffs):
+    if values and all(isinstance(v, BaseVec) for v in values) and all(isinstance(c, (Ext, int)) for c in coeffs):
         m = np.stack([v.v for v in values], axis=1)
-        c = np.stack([x.to_array() for x in coeffs])
+        c = np.stack([(x if isinstance(x, Ext) else Ext.from_base(x)).to_array() for x in coeffs])
         return ExtVec(ek.combine_columns(np.ascontiguousarray(m), c))
     return total(c * v for c, v in zip(coeffs, values))
+
+
+def scale(c: Any, v: Any) -> Any:
+    """c · v for an extension value c and a base value v.
+
+    On whole columns this is a plain numpy product (no kernel launch: the columns the execution
+    circuit scales are short and many); elsewhere the ordinary product.
+    """
+    if isinstance(v, BaseVec):
+        if isinstance(c, Ext):
+            return ExtVec((v.v[:, None] * c.to_array()[None, :]) % _P)
+        if isinstance(c, ExtVec):
+            return ExtVec((c.v * v.v[:, None]) % _P)
+    return c * v
 
 
 def by_spec(row: Row, value_of) -> Any:

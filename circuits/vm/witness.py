@@ -23,7 +23,7 @@ from circuits.vm.air import VmStatement
 from circuits.vm.comparison import ZERO_TEST_ROUTES
 from circuits.vm.opcodes import (ERROR, GROUP_OF_BYTE, REVERTED, RUNNING, SPECS, SUCCESS, UNPROVEN, Group,
                                  immediate_n)
-from circuits.vm.tables import fixed_entries
+from circuits.vm.tables import CODE_PADDING, fixed_entries
 
 M256 = (1 << 256) - 1
 
@@ -98,15 +98,21 @@ def _production_times(en0, en1, en2, en3, a0, a1, a2, a3, slots):
 
 
 def _bytes_of(values: np.ndarray, count: int) -> np.ndarray:
-    """Little-endian bytes of non-negative int64 values, (len, count)."""
-    return np.stack([(values >> (8 * i)) & 0xFF for i in range(count)], axis=1)
+    """Little-endian limbs of int64 values, (len, count): bytes, except that the top limb takes whatever
+    is left (negative or ≥ 256 when the value is out of range), so the limbs always sum to the value."""
+    low = [(values >> (8 * i)) & 0xFF for i in range(count - 1)]
+    return np.stack([*low, values >> (8 * (count - 1))], axis=1)
 
 
 def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: str,
-                gas_left: int, output: bytes = b"") -> tuple[np.ndarray, VmStatement]:
+                gas_left: int, output: bytes = b"", check_ranges: bool = True) -> tuple[np.ndarray, VmStatement]:
     """The trace matrix and statement for a run of ``code`` (one frame) that ended with ``status``
     ('success', 'revert' or 'error') and ``gas_left``; raises :class:`WitnessError` when the run uses
-    something the circuit does not prove."""
+    something the circuit does not prove.
+
+    ``check_ranges=False`` is for soundness tests only: a limb that is not a byte is written as the
+    field element it is (so the trace fails its range lookups) instead of being refused here.
+    """
     if not 0 <= gas_limit < L.MAX_GAS:
         raise WitnessError("the gas limit must be below 2^30")
     if output:
@@ -266,8 +272,6 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     need_full = full(need)
     e_uf_full = T[:, L.E_UF]
     depth = np.where(e_uf_full == 1, need_full - 1 - sp_col, sp_col - need_full)
-    if np.any(depth < 0) or np.any(depth >= 65536):
-        raise WitnessError("stack depth test out of range (inconsistent stack pointer)")
     T[:, L.SPU:L.SPU + 2] = _bytes_of(depth, 2)
     T[:, L.OOGD] = T[:, L.E_OOG] * (full(cost) - 1 - T[:, L.GAS])
 
@@ -275,14 +279,30 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     E = len(entries)
     T[:E, L.T_E] = 1
     T[:E, L.T_F:L.T_F + L.T_FIELDS] = entries.astype(np.int64)
-    values = np.concatenate([T[:, L.W2_OFFSET:L.W2_OFFSET + 32], T[:, L.GAS_LIMBS:L.GAS_LIMBS + 4],
-                             T[:, L.GAS_LIMBS + 3:L.GAS_LIMBS + 4] + 192, T[:, L.OOGD:L.OOGD + 1],
-                             T[:, L.SPL:L.SPL + 2], T[:, L.SPU:L.SPU + 2], T[:, L.TD0:L.TD0 + 3],
-                             T[:, L.TD1:L.TD1 + 3]], axis=1)
-    if np.any((values < 0) | (values > 255)):
+    if check_ranges and np.any((range_values(T) < 0) | (range_values(T) > 255)):
         raise WitnessError("a range-checked limb is not a byte (gas or stack out of the proven range)")
-    T[:256, L.T_M] = np.bincount(values.ravel(), minlength=256)
-    T[256:256 + len(code) + 33, L.T_M] = np.bincount(pc, minlength=len(code) + 33)[:len(code) + 33]
-
+    out = np.mod(T, P).astype(np.uint64)
+    set_multiplicities(out, len(code))
     statement = VmStatement(code, gas_limit, code_status, gas_limit - gas_halt)
-    return np.mod(T, P).astype(np.uint64), statement
+    return out, statement
+
+
+def range_values(T: np.ndarray) -> np.ndarray:
+    """The 48 range-checked limbs of every row, (n, 48), in :func:`circuits.vm.bus.range_values` order."""
+    g = T[:, L.GAS_LIMBS:L.GAS_LIMBS + 4]
+    return np.concatenate([T[:, L.W2_OFFSET:L.W2_OFFSET + 32], g, g[:, 3:4] + 192, T[:, L.OOGD:L.OOGD + 1],
+                           T[:, L.SPL:L.SPL + 2], T[:, L.SPU:L.SPU + 2], T[:, L.TD0:L.TD0 + 3],
+                           T[:, L.TD1:L.TD1 + 3]], axis=1)
+
+
+def set_multiplicities(T: np.ndarray, code_length: int) -> None:
+    """Fill the table's M column from the lookups the CPU rows make (in place, field matrix).
+
+    Range entries count every range-checked limb that is a byte; a limb that is not has no entry, so
+    it stays unaccounted and the bus cannot balance.  Bytecode entries count the live rows at each pc.
+    """
+    values = range_values(T.astype(np.int64)).ravel()
+    T[:256, L.T_M] = np.bincount(values[(values >= 0) & (values < 256)], minlength=256)
+    size = code_length + CODE_PADDING
+    live_pc = T[T[:, L.HALTED] == 0, L.PC].astype(np.int64)
+    T[256:256 + size, L.T_M] = np.bincount(live_pc[live_pc < size], minlength=size)[:size]

@@ -1,0 +1,56 @@
+"""`l2 demo`, and the demo contract's embedded bytecode against the Vyper compiler."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from l2.demo import SELECTORS, STORE_INITCODE, STORE_SOURCE
+
+
+def test_demo_runs_end_to_end_as_json(cli, tmp_path):
+    start = time.perf_counter()
+    result = cli(tmp_path / "unused", "demo", "--json")
+    elapsed = time.perf_counter() - start
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    contract = report["contract"]
+    assert contract["deploy_status"] == "included"
+    assert [c["status"] for c in contract["calls"]] == ["included", "included"]
+    assert (contract["value"], contract["total"], contract["count"]) == (35, 42, 2)
+    assert [b["batch"] for b in report["batches"]] == [1, 2]
+    assert report["batches"][0]["txs"] == 4 and report["re_executed_batches"] == 2
+    assert report["state_root"] == report["batches"][1]["state_root"]
+    stark = report["stark"]
+    if stark["available"]:
+        assert stark["ok"], stark
+    assert set(report["timings"]) >= {"init", "transfers", "deploy", "seal_1", "stark", "total"}
+    assert elapsed < 60
+    assert not (tmp_path / "unused").exists()  # the demo never touches --home
+
+
+def test_demo_prints_a_report(cli, tmp_path):
+    result = cli(tmp_path, "demo")
+    assert result.exit_code == 0, result.stderr
+    assert "batches" in result.stdout and "timings" in result.stdout
+
+
+def test_embedded_bytecode_is_the_compiled_source(tmp_path):
+    vyper = shutil.which("vyper")
+    if vyper is None:
+        pytest.skip("vyper is not installed")
+    version = subprocess.run([vyper, "--version"], capture_output=True, text=True).stdout
+    if not version.startswith("0.4.3"):
+        pytest.skip(f"the embedded bytecode is vyper 0.4.3's; found {version.strip()}")
+    source = tmp_path / "Store.vy"
+    source.write_text(STORE_SOURCE)
+    out = subprocess.run([vyper, "-f", "bytecode,method_identifiers", str(source)], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert bytes.fromhex(out[0][2:]) == STORE_INITCODE
+    identifiers = json.loads(out[1])
+    assert {name: int(sel, 16) for name, sel in identifiers.items()} == {
+        name: int.from_bytes(sel, "big") for name, sel in SELECTORS.items()}
