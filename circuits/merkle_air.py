@@ -16,7 +16,7 @@ the deepest sibling, the last producing the root.  Per-row columns beside the gr
     bit     direction at this level (1: the path node is the right child)
     cont    1 if the next row is the next level of the same path (0 on a path's root row)
     start   1 on a path's first (leaf) row
-    idx     row counter: idx_0 = 0, idx' = idx + 1
+    idx     row counter: idx' = idx + 1 (distinct on every row; where it starts does not matter)
     mult    1 on the rows of a path, 0 on padding rows
 
 Chaining inside a path is ``cont · (node' − output[:8]) = 0``.  Everything the verifier knows per
@@ -296,7 +296,7 @@ class MerklePathAir(Air):
                 + [nxt[P_IDX] - cur[P_IDX] - 1])
 
     def assertions(self, pi, n):
-        return [Assertion(P_IDX, 0, 0, "idx starts at 0")]
+        return []
 
     # ---- bus -----------------------------------------------------------------------------------
     def _bus_values(self, row: Sequence) -> list:
@@ -523,8 +523,7 @@ class MerkleUpdateAir(Air):
                 + [nxt[U_IDX] - cur[U_IDX] - 1])
 
     def assertions(self, pi: MerkleUpdateInputs, n):
-        return ([Assertion(U_IDX, 0, 0, "idx starts at 0")]
-                + [Assertion(U_ROOT + j, 0, pi.old_root[j], f"R[{j}] starts at old_root") for j in range(DIGEST_SIZE)]
+        return ([Assertion(U_ROOT + j, 0, pi.old_root[j], f"R[{j}] starts at old_root") for j in range(DIGEST_SIZE)]
                 + [Assertion(U_ROOT + j, n - 1, pi.new_root[j], f"R[{j}] ends at new_root")
                    for j in range(DIGEST_SIZE)])
 

@@ -4,10 +4,11 @@ Why one permutation per row
 ---------------------------
 The core has no periodic columns, so a layout with one round per row would need the round
 constants as committed columns pinned by further constraints, plus selectors for the three round
-kinds: about 16 state + 16 S-box + 16 constant + flag columns over 21–22 rows, over a thousand
-cells per permutation.  Laying all 21 rounds of one permutation side by side in a single row makes
-every round constant a literal in the constraint code, needs no selector at all, and keeps only
-the cells the degree bound forces:
+kinds: about 16 state + 16 S-box + 16 constant + a few flag columns over 22 rows, some 1,100
+cells per permutation, and a round counter tying the rows of one permutation together.  Laying
+all 21 rounds of one permutation side by side in a single row makes every round constant a
+literal in the constraint code, needs no selector at all, and keeps only the cells the degree
+bound forces:
 
 * the S-box x^7 has degree 7 > 3, so each S-box gets a helper column ``c = x^3`` (degree 3) and its
   result ``x·c²`` (degree 3) must be committed before it feeds the next S-box: 2 columns per S-box;
@@ -18,7 +19,9 @@ the cells the degree bound forces:
 
 16 (input) + 8 × 32 + 13 × 2 = **298 columns × 1 row per permutation**, 282 constraints, all of
 degree 3.  The input and the output are plain columns, so a LogUp bus (or a Merkle path, see
-:mod:`circuits.merkle_air`) reads them directly.
+:mod:`circuits.merkle_air`) reads them directly.  Wide rows cost nothing extra in the prover, whose
+work (LDE, commitment, constraint evaluation) grows with the number of cells; they do cost proof
+size, since every query opens a whole row (≈ 1.2 KB per query at 298 columns).
 
 Group layout (offsets inside the group)::
 
@@ -46,7 +49,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -64,13 +67,14 @@ from circuits.poseidon2 import (
     permute_many,
     permute_many_trace,
 )
-from circuits.values import BaseVec
+from circuits.values import BaseVec, ExtVec
 
 __all__ = [
     "STATE_WIDTH", "INPUT_OFFSET", "INPUT_WIDTH", "OUTPUT_OFFSET", "OUTPUT_WIDTH", "GROUP_WIDTH",
     "ROUND_OFFSETS", "GROUP_CONSTRAINTS", "cube_columns", "post_columns", "sbox_column",
     "external_linear", "internal_linear", "group_witness", "Poseidon2Group",
-    "PublicBus", "Poseidon2Statement", "Poseidon2Air", "poseidon2_trace",
+    "PublicBus", "row_columns", "tuple_matrix", "MULT", "Poseidon2Statement", "Poseidon2Air",
+    "poseidon2_trace",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -345,7 +349,6 @@ class PublicBus:
         if len(values) != self.arity:
             raise ValueError(f"{self.name} carries {self.arity} values, got {len(values)}")
         if isinstance(gamma, Ext) and all(isinstance(v, BaseVec) for v in values):
-            from circuits.values import ExtVec
             mat = np.ascontiguousarray(np.stack([v.v for v in values], axis=1))
             return ExtVec(ek.combine_columns(mat, self._coeffs(gamma)))
         pw = self._powers(gamma, self.arity)
@@ -422,12 +425,12 @@ def _as_states(a, name: str) -> np.ndarray:
     return arr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Poseidon2Statement:
-    """``permute(inputs[k]) == outputs[k]`` for every k (arrays of shape (k, 16))."""
+    """``permute(inputs[k]) == outputs[k]`` for every k (read-only arrays of shape (k, 16))."""
 
     inputs: np.ndarray
-    outputs: np.ndarray = field(repr=False)
+    outputs: np.ndarray
 
     def __post_init__(self):
         object.__setattr__(self, "inputs", _as_states(self.inputs, "inputs"))

@@ -40,8 +40,12 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import typer
-from typer._click import exceptions as click_exceptions
 from typer.core import TyperCommand, TyperGroup
+
+try:  # recent typer ships its own copy of click
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover - older typer on top of click
+    from click import exceptions as click_exceptions
 
 __all__ = [
     "app",
@@ -159,7 +163,7 @@ def _load_subapp(name: str) -> Any:
     module_name, attribute, help_text = LAZY_SUBAPPS[name]
     try:
         sub = getattr(importlib.import_module(module_name), attribute)
-        found = typer.main.get_command(sub)
+        found = typer.main.get_group(sub)  # a group, as add_typer would mount it
         found.name = name
         return found
     except Exception as exc:  # a missing or broken module must not break the other commands
@@ -266,10 +270,20 @@ def command(typer_app: typer.Typer, name: str | None = None, **kwargs: Any) -> C
     return decorate
 
 
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def emit(data: Any, human: Callable[[], None] | str | None = None) -> None:
     """Print ``data`` as JSON with ``--json``, else the human form (text or a printer)."""
     if options().as_json or human is None:
-        print(json.dumps(data))
+        print(json.dumps(data, default=_json_default))
     elif callable(human):
         human()
     else:

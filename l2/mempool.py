@@ -33,7 +33,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from l2.crypto import to_hex
@@ -101,9 +101,10 @@ class Mempool:
         digest = to_hex(tx_hash(tx))
         sender_hex = to_hex(sender)
 
-        existing = session.execute(select(TxRow).where(TxRow.hash == digest)).scalar()
-        if existing is not None and existing.status != TX_SKIPPED:
-            raise AdmissionError(f"transaction {digest} is already known ({existing.status})")
+        # plain column queries and a Core insert: admission is the node's hot write path
+        existing = session.execute(select(TxRow.status).where(TxRow.hash == digest)).scalar()
+        if existing is not None and existing != TX_SKIPPED:
+            raise AdmissionError(f"transaction {digest} is already known ({existing})")
         try:
             effective_gas_price(tx, self.base_fee)
         except TxError as exc:
@@ -112,7 +113,6 @@ class Mempool:
         nonce, balance, has_code = account_state(session, sender)
         if tx.nonce < nonce:
             raise AdmissionError(f"nonce {tx.nonce} already used (account {sender_hex} is at nonce {nonce})")
-        # plain column tuples: a sender may have many pending transactions
         pending = session.execute(
             select(TxRow.nonce, TxRow.hash, TxRow.gas, TxRow.max_fee_per_gas, TxRow.value).where(
                 TxRow.sender == sender_hex, TxRow.status == TX_PENDING
@@ -138,13 +138,14 @@ class Mempool:
             )
 
         if existing is not None:  # a skipped transaction sent again
-            existing.status = TX_PENDING
-            existing.skip_reason = None
-            existing.received_at = time.time()
-            session.flush()
+            session.execute(
+                update(TxRow)
+                .where(TxRow.hash == digest)
+                .values(status=TX_PENDING, skip_reason=None, received_at=time.time())
+            )
         else:
-            session.add(
-                TxRow(
+            session.execute(
+                insert(TxRow).values(
                     hash=digest,
                     raw=raw,
                     tx_type=tx.TX_TYPE,
@@ -156,14 +157,9 @@ class Mempool:
                     max_fee_per_gas=tx.max_fee_per_gas,
                     max_priority_fee_per_gas=tx.max_priority_fee_per_gas,
                     status=TX_PENDING,
-                    skip_reason=None,
-                    batch_number=None,
-                    batch_index=None,
-                    receipt=None,
                     received_at=time.time(),
                 )
             )
-            session.flush()
         return Admitted(digest, sender, tx.nonce, tx)
 
     @staticmethod

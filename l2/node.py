@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -42,11 +43,13 @@ from l2.sequencer import (
     DEFAULT_GAS_LIMIT,
     DEFAULT_MAX_TRACE_ROWS,
     BatchLimits,
+    SealedState,
     SealResult,
     Sequencer,
     state_tree,
 )
-from l2.state.tree import ZERO_DIGEST, digest_hex
+from l2.state.keys import Kind, account_key, storage_key
+from l2.state.tree import ZERO_DIGEST, UpdateWitness, digest_hex
 from l2.state.world import Account, WorldState, code_hash
 from l2.store.engine import sqlite_url
 from l2.store.models import (
@@ -93,6 +96,7 @@ DEFAULT_PRIORITY_FEE = 0
 # The sequencer's fee recipient: an address nobody holds a key for, so fees stay visible in one place.
 DEFAULT_COINBASE = "0x" + "00" * 18 + "fe" + "e5"
 _HASH_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")
+_FIELD_KIND = {"nonce": Kind.NONCE, "balance": Kind.BALANCE, "code_hash": Kind.CODE_HASH}
 
 
 class NodeError(Exception):
@@ -174,6 +178,7 @@ class Node:
             coinbase=config.coinbase_bytes,
             limits=BatchLimits(gas_limit=config.gas_limit, max_trace_rows=config.max_trace_rows),
         )
+        self._sealed_state: SealedState | None = None
 
     # ---------------------------------------------------------------------------- open / init
 
@@ -202,21 +207,26 @@ class Node:
         if db_url is not None and not db_url.startswith(("sqlite", "postgresql")):
             raise NodeError(f"unsupported database URL {_mask_url(db_url)!r} (use sqlite:/// or postgresql+psycopg://)")
         config = ChainConfig(chain_id=chain_id, dev_accounts=dev_accounts, base_fee=base_fee, gas_limit=gas_limit)
+        created = not home.exists()
         home.mkdir(parents=True, exist_ok=True)
         url = db_url or sqlite_url(home / DB_FILE)
+        store = None
         try:
-            store = Store(url)
-        except Exception as exc:
-            raise NodeError(f"cannot open database {_mask_url(url)}: {_first_line(exc)}") from None
-        try:
+            try:
+                store = Store(url)
+            except Exception as exc:
+                raise NodeError(f"cannot open database {_mask_url(url)}: {_first_line(exc)}") from None
             with store.write(lock=False) as session:
                 if session.get(Chain, 1) is not None:
                     raise NodeError(f"database {_mask_url(url)} already holds a chain")
                 cls._genesis(session, config, int(time.time()) if timestamp is None else timestamp)
+            _write_json_atomic(home / DATA_DIR_FILE, {"format": DATA_DIR_FORMAT, "db": db_url})
         except BaseException:
-            store.close()
+            if store is not None:
+                store.close()
+            if created:  # a failed init leaves nothing behind
+                shutil.rmtree(home, ignore_errors=True)
             raise
-        _write_json_atomic(home / DATA_DIR_FILE, {"format": DATA_DIR_FORMAT, "db": db_url})
         return cls(home, store, config)
 
     @staticmethod
@@ -412,9 +422,15 @@ class Node:
         return self.sequencer.block_env(number, int(time.time()) if timestamp is None else timestamp)
 
     def seal(self, *, timestamp: int | None = None) -> SealResult:
-        """Seal the pending transactions into the next batch (one SQL transaction)."""
+        """Seal the pending transactions into the next batch (one SQL transaction).
+
+        The state after a committed seal is kept for this process's next seal (valid while no
+        other process sealed in between, which the sequencer checks).
+        """
+        cached, self._sealed_state = self._sealed_state, None
         with self.store.write() as session:
-            result = self.sequencer.seal(session, timestamp=timestamp)
+            result = self.sequencer.seal(session, timestamp=timestamp, state=cached)
+        self._sealed_state = result.state  # only reached once the commit succeeded
         return result
 
     def head(self) -> int:
@@ -569,6 +585,35 @@ class Node:
         if after != row.state_root:
             raise StoreError(f"re-executing batch {number} gives root {after}, batch says {row.state_root}")
         return outcomes, world
+
+    def state_witnesses(self, number: int) -> list[UpdateWitness]:
+        """The state-tree updates of batch ``number``, chained from its previous root to its new root.
+
+        One :class:`~l2.state.tree.UpdateWitness` per state field the batch changed (nonce, balance,
+        code hash, storage slot), in the order they were recorded; the first starts at the batch's
+        ``prev_state_root`` and the last ends at its ``state_root``.
+        """
+        world = self.state_before(number)
+        tree = state_tree(world)
+        with self.store.read() as session:
+            row = session.get(BatchRow, number)
+            changes = list(session.execute(
+                select(StateChangeRow).where(StateChangeRow.batch_number == number).order_by(StateChangeRow.id)
+            ).scalars())
+        witnesses = []
+        for change in changes:
+            if change.kind == "storage":
+                key = storage_key(change.address, change.slot)
+            else:
+                key = account_key(change.address, _FIELD_KIND[change.kind])
+            witness = tree.update(key, change.new)
+            if witness.old_value != change.old:
+                raise StoreError(f"batch {number}: {change.kind} of {change.address} was {witness.old_value}, "
+                                 f"recorded as {change.old}")
+            witnesses.append(witness)
+        if tree.root_hex != row.state_root:
+            raise StoreError(f"batch {number}: state changes end at {tree.root_hex}, batch says {row.state_root}")
+        return witnesses
 
     def verify_chain(self) -> int:
         """Re-execute every batch from genesis and check every root and the stored state.

@@ -65,6 +65,7 @@ __all__ = [
     "DEFAULT_GAS_LIMIT",
     "DEFAULT_MAX_TRACE_ROWS",
     "BatchLimits",
+    "SealedState",
     "SealResult",
     "Sequencer",
     "unproven_opcodes",
@@ -123,6 +124,15 @@ class BatchLimits:
     max_txs: int | None = None
 
 
+@dataclass(frozen=True)
+class SealedState:
+    """The world state and state tree as of head batch ``head`` (what a seal starts from)."""
+
+    head: int
+    world: WorldState
+    tree: StateTree
+
+
 @dataclass
 class SealResult:
     """The outcome of one :meth:`Sequencer.seal` (``batch`` is None when nothing was included)."""
@@ -136,6 +146,8 @@ class SealResult:
     gas_used: int
     failed: int = 0
     outcomes: list[TxOutcome] = field(default_factory=list, repr=False)
+    # the state after the batch, for a caller that keeps it for the next seal (see Sequencer.seal)
+    state: SealedState | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -300,21 +312,28 @@ class Sequencer:
             gas_limit=self.limits.gas_limit,
         )
 
-    def seal(self, session: Session, *, timestamp: int | None = None) -> SealResult:
+    def seal(self, session: Session, *, timestamp: int | None = None, state: SealedState | None = None) -> SealResult:
         """Seal pending transactions into the next batch inside ``session`` (a locked write session).
 
-        The caller commits; see the module docstring for what is written.
+        The caller commits; see the module docstring for what is written. ``state`` is the
+        :attr:`SealResult.state` of this process's previous seal, once that seal committed: it is
+        used when the head has not moved since (only sealing changes the state, and every seal
+        moves the head), which saves reloading the state and rebuilding its tree. The object is
+        consumed either way.
         """
         chain = session.get(Chain, 1)
         head = session.get(BatchRow, chain.head)
         if head is None:
             raise StoreError(f"head batch {chain.head} is missing")
-        world = load_world(session)
-        tree = state_tree(world)
-        if tree.root_hex != head.state_root:
-            raise StoreError(
-                f"stored state does not match batch {head.number}'s root ({tree.root_hex} != {head.state_root})"
-            )
+        if state is not None and state.head == head.number and state.tree.root_hex == head.state_root:
+            world, tree = state.world, state.tree
+        else:
+            world = load_world(session)
+            tree = state_tree(world)
+            if tree.root_hex != head.state_root:
+                raise StoreError(
+                    f"stored state does not match batch {head.number}'s root ({tree.root_hex} != {head.state_root})"
+                )
         number = head.number + 1
         now = int(time.time()) if timestamp is None else int(timestamp)
         env = self.block_env(number, max(now, head.timestamp))
@@ -374,7 +393,9 @@ class Sequencer:
         prev_root = head.state_root
         if not included:
             session.flush()
-            return SealResult(None, [], [(r.hash, reason) for r, reason in skipped], prev_root, prev_root, 0, 0)
+            world.forget_changes()
+            return SealResult(None, [], [(r.hash, reason) for r, reason in skipped], prev_root, prev_root, 0, 0,
+                              state=SealedState(head.number, world, tree))
 
         changes = world.changes(marker)
         change_rows = apply_changes(session, world, tree, changes.accounts, changes.slots, number)
@@ -411,9 +432,10 @@ class Sequencer:
             row.receipt = receipt_json(outcome, tx, row.hash, bytes.fromhex(row.sender[2:]), number, index)
         chain.head = number
         session.flush()
+        world.forget_changes()
         return SealResult(
             number, hashes, [(r.hash, reason) for r, reason in skipped], prev_root, new_root, rows_used, gas_used,
-            failed, [outcome for _, _, outcome in included],
+            failed, [outcome for _, _, outcome in included], SealedState(number, world, tree),
         )
 
     @staticmethod

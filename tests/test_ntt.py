@@ -187,6 +187,27 @@ def test_lde_of_one_column_is_one_dimensional(rng):
     np.testing.assert_array_equal(lde(col, 4, 1)[::4], col)
 
 
+@pytest.mark.parametrize("width", [1, 8, 20])
+def test_lde_into_given_output(rng, width):
+    evals = random_matrix(rng, 1 << 10, width)
+    expected = lde(evals, 4, 31)
+    into = np.zeros((1 << 12, width), dtype=np.uint32)
+    assert lde(evals, 4, 31, out=into) is into
+    np.testing.assert_array_equal(into, expected)
+    # A block of columns of a wider matrix: a strided view, written in place, neighbours untouched.
+    wide = np.full((1 << 12, width + 5), 7, dtype=np.uint32)
+    lde(evals, 4, 31, out=wide[:, 2:2 + width])
+    np.testing.assert_array_equal(wide[:, 2:2 + width], expected)
+    assert (wide[:, :2] == 7).all() and (wide[:, 2 + width:] == 7).all()
+    col = np.empty(1 << 12, dtype=np.uint64)
+    lde(evals[:, 0], 4, 31, out=col)
+    np.testing.assert_array_equal(col, expected[:, 0])
+    with pytest.raises(ValueError):
+        lde(evals, 4, 31, out=np.empty((1 << 12, width), dtype=np.int64))
+    with pytest.raises(ValueError):
+        lde(evals, 2, 31, out=into)
+
+
 # ---------------------------------------------------------------------------------------------
 # algebraic laws and input handling
 # ---------------------------------------------------------------------------------------------

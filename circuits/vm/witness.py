@@ -20,7 +20,7 @@ from circuits.field import P, batch_inv
 from circuits.vm import layout as L
 from circuits.vm.adder import ADDER_ROUTES
 from circuits.vm.air import VmStatement
-from circuits.vm.comparison import ZERO_TEST_ROUTES
+from circuits.vm.comparison import BOOLEAN_RESULT, ZERO_TEST_ROUTES
 from circuits.vm.opcodes import (ERROR, GROUP_OF_BYTE, REVERTED, RUNNING, SPECS, SUCCESS, UNPROVEN, Group,
                                  immediate_n)
 from circuits.vm.tables import CODE_PADDING, fixed_entries
@@ -79,22 +79,35 @@ def _operands(group: Group, n: int, pops: tuple[int, ...], pushes: tuple[int, ..
 
 
 @njit(cache=True)
-def _production_times(en0, en1, en2, en3, a0, a1, a2, a3, slots):
-    """For each consuming access, the time the consumed word was produced (latest produce on its slot)."""
+def _stack_replay(en0, en1, en2, en3, a0, a1, a2, a3, p2_source, words, slots):
+    """Replay the stack accesses: for each consuming access, the time the consumed word was produced
+    (the latest produce on its slot) and, for C0, the word itself (padding rows drain words they do
+    not otherwise know).  ``words`` is (n, 4, 32): W0, W1, W2 and the boolean result as a word;
+    ``p2_source`` says which of them P2 produces."""
     n = en0.shape[0]
     last = np.full(slots, -1, dtype=np.int64)
+    value = np.zeros((slots, 32), dtype=np.int64)
     tp0 = np.zeros(n, dtype=np.int64)
     tp1 = np.zeros(n, dtype=np.int64)
+    taken0 = np.zeros((n, 32), dtype=np.int64)
     for r in range(n):
-        if en0[r]:
+        # an address outside the stack (only in a broken trace) reads as never produced
+        if en0[r] and 0 <= a0[r] < slots:
             tp0[r] = last[a0[r]]
-        if en1[r]:
+            taken0[r] = value[a0[r]]
+        elif en0[r]:
+            tp0[r] = -1
+        if en1[r] and 0 <= a1[r] < slots:
             tp1[r] = last[a1[r]]
-        if en2[r]:
+        elif en1[r]:
+            tp1[r] = -1
+        if en2[r] and 0 <= a2[r] < slots:
             last[a2[r]] = 4 * r + 2
-        if en3[r]:
+            value[a2[r]] = words[r, p2_source[r]]
+        if en3[r] and 0 <= a3[r] < slots:
             last[a3[r]] = 4 * r + 3
-    return tp0, tp1
+            value[a3[r]] = words[r, 0]
+    return tp0, tp1, taken0
 
 
 def _bytes_of(values: np.ndarray, count: int) -> np.ndarray:
@@ -148,8 +161,19 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     sp = np.array([s.stack_pointer_before for s in rows], dtype=np.int64)
     e_oog = np.array([ERROR_KINDS.get(s.error) == "oog" for s in rows], dtype=np.int64)
     e_uf = np.array([ERROR_KINDS.get(s.error) == "uf" for s in rows], dtype=np.int64)
-    words = [(0, 0, 0) if s.error else _operands(Group(GROUP_OF_BYTE[s.opcode]), immediate_n(s.opcode), s.pops, s.pushes)
-             for s in rows]
+    padded = code + bytes(CODE_PADDING)
+
+    def step_words(s: StepRecord) -> tuple[int, int, int]:
+        group = Group(GROUP_OF_BYTE[s.opcode])
+        if s.error is None:
+            return _operands(group, immediate_n(s.opcode), s.pops, s.pushes)
+        if group == Group.PUSH:
+            # a PUSH that fails still looks up its pc, and the looked-up tuple carries the immediate
+            width = immediate_n(s.opcode)
+            return 0, 0, int.from_bytes(padded[s.pc + 1:s.pc + 1 + width], "big")
+        return 0, 0, 0
+
+    words = [step_words(s) for s in rows]
     w0 = _words([w[0] for w in words])
     w1 = _words([w[1] for w in words])
     w2 = _words([w[2] for w in words])
@@ -257,7 +281,20 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     en1 = spec_array(lambda g, s: s.consumes >= 2)[group_full] * ok_full
     en2 = spec_array(lambda g, s: s.produces >= 1)[group_full] * ok_full
     en3 = spec_array(lambda g, s: s.produces >= 2)[group_full] * ok_full
-    tp0, tp1 = _production_times(en0, en1, en2, en3, T[:, L.A0], T[:, L.A1], a2, T[:, L.A3], L.STACK_LIMIT + 1)
+    p2_source = np.full(n, 2, dtype=np.int64)  # index into words_all: W0 (DUP), W1 (SWAP), W2, result
+    p2_source[sel[Group.DUP] == 1] = 0
+    p2_source[sel[Group.SWAP] == 1] = 1
+    for g in BOOLEAN_RESULT:
+        p2_source[sel[g] == 1] = 3
+    words_all = np.zeros((n, 4, 32), dtype=np.int64)
+    words_all[:, 0] = T[:, L.W0_OFFSET:L.W0_OFFSET + 32]
+    words_all[:, 1] = T[:, L.W1_OFFSET:L.W1_OFFSET + 32]
+    words_all[:, 2] = T[:, L.W2_OFFSET:L.W2_OFFSET + 32]
+    words_all[:, 3, 0] = T[:, L.RES]
+    tp0, tp1, taken0 = _stack_replay(en0, en1, en2, en3, T[:, L.A0], T[:, L.A1], a2, T[:, L.A3], p2_source,
+                                     words_all, L.STACK_LIMIT + 2)
+    drain_rows = T[:, L.DRAIN] == 1
+    T[drain_rows, L.W0_OFFSET:L.W0_OFFSET + 32] = taken0[drain_rows]
     if np.any((en0 == 1) & (tp0 < 0)) or np.any((en1 == 1) & (tp1 < 0)):
         raise WitnessError("a step consumes a stack slot nothing produced (inconsistent stack pointer)")
     T[:, L.TP0] = tp0 * en0

@@ -76,7 +76,7 @@ class Store:
         with self._write_sessions() as session:
             with session.begin():
                 if lock:
-                    chain = session.execute(select(Chain).where(Chain.id == 1).with_for_update()).scalar()
+                    chain = session.execute(select(Chain.id).where(Chain.id == 1).with_for_update()).scalar()
                     if chain is None:
                         raise StoreError("the database holds no chain (run `l2 init`)")
                 yield session
@@ -112,7 +112,9 @@ def load_world(session: Session) -> WorldState:
 
 def account_state(session: Session, address: bytes) -> tuple[int, int, bool]:
     """(nonce, balance, has_code) of one account in the current state; zeros when absent."""
-    row = session.get(AccountRow, to_hex(address))
+    row = session.execute(
+        select(AccountRow.nonce, AccountRow.balance, AccountRow.code_hash).where(AccountRow.address == to_hex(address))
+    ).first()
     if row is None:
         return 0, 0, False
     return row.nonce, row.balance, row.code_hash != EMPTY_CODE_HASH_HEX

@@ -116,6 +116,10 @@ def process_message_call(
     layer derives it from the sender's nonce before bumping it); a target
     that already has code, nonce or storage fails with all gas consumed.
     The sender must be able to pay ``message.value``.
+
+    ``message.gas`` is what the code may spend: the transaction layer has
+    already taken the intrinsic gas, including the EIP-3860 initcode cost of
+    a creation (2 gas per word), and applies the refund cap afterwards.
     """
     if message.should_transfer_value and message.value and state.get_balance(message.caller) < message.value:
         raise ValueError("the caller's balance is below the message value")

@@ -54,6 +54,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator, NamedTuple
 
+from .exceptions import Revert
 from .frame import Environment, Evm, Message, MessageResult
 from .opcodes import STACK_IO, Op, op_name
 
@@ -84,8 +85,9 @@ class MemoryAccess(NamedTuple):
 class MemoryOp(NamedTuple):
     """One byte of memory read or written.
 
-    ``counter`` is a global time stamp, strictly increasing over the trace;
-    ``call_index`` names the frame whose memory it is.
+    ``counter`` is a global time stamp: it increases with the step index and,
+    within a step, in access order (a CALL's input read comes before its
+    output write). ``call_index`` names the frame whose memory it is.
     """
 
     step: int
@@ -251,15 +253,15 @@ class TraceRecorder:
     def __init__(self) -> None:
         self._records: list[list[Any]] = []
         self._calls: list[CallContext] = []
-        # per special step: (reads captured before, call count before, storage info)
-        self._pending: dict[int, tuple] = {}
+        # steps awaiting their end, by index: the number of frames before a
+        # CALL/STATICCALL, or (address, slot, value, warm) before a storage opcode
+        self._pending: dict[int, Any] = {}
         self.trace: ExecutionTrace | None = None
-        self._message: Message | None = None
 
     # hooks ---------------------------------------------------------------
 
     def begin(self, message: Message, env: Environment) -> None:
-        self._message = message
+        """Called once before the top-level frame (nothing to set up)."""
 
     def enter_frame(self, evm: Evm) -> None:
         message = evm.message
@@ -284,7 +286,7 @@ class TraceRecorder:
         if evm.error is None:
             context.status = "success"
         else:
-            context.status = "revert" if type(evm.error).__name__ == "Revert" else "error"
+            context.status = "revert" if isinstance(evm.error, Revert) else "error"
             context.error = type(evm.error).__name__
         context.gas_left = evm.gas_left
         context.output = evm.output

@@ -229,3 +229,32 @@ def test_human_output_is_not_json(cli, tmp_path):
     assert result.exit_code == 0 and "dev accounts" in result.stdout
     result = cli(home, "account", "list")
     assert result.exit_code == 0 and to_hex(dev_address(1))[:20] in result.stdout.replace("\n", "")
+
+
+def test_sub_apps_load_lazily_and_a_broken_one_is_one_line(cli, tmp_path, monkeypatch):
+    import l2.cli as cli_module
+
+    result = cli(tmp_path, "bench", "--help")
+    if cli_module._module_exists("l2.bench_cli"):
+        assert result.exit_code == 0 and "prover" in result.stdout
+    monkeypatch.setitem(cli_module.LAZY_SUBAPPS, "ghost", ("l2.no_such_module", "ghost_app", "Not here."))
+    result = cli(tmp_path, "ghost", "anything", "--flag")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: the `ghost` commands are unavailable: No module named 'l2.no_such_module'"]
+    assert "ghost" not in cli(tmp_path, "--help").stdout  # only existing modules are listed
+
+
+def test_init_on_postgresql(cli, tmp_path, postgres_url):
+    home = tmp_path / "chain"
+    init = cli(home, "init", "--dev-accounts", "2", "--db", postgres_url, "--json").json()
+    assert init["db"].startswith("postgresql+psycopg://")
+    assert not (home / "l2.sqlite").exists()
+    cli(home, "tx", "send", "--from", "1", "--to", RECIPIENT, "--value", "77")
+    sealed = cli(home, "batch", "seal", "--json").json()
+    assert sealed["txs"] == 1
+    assert cli(home, "status", "--json").json()["state_root"] == sealed["state_root"]
+    assert cli(home, "account", "balance", RECIPIENT, "--json").json()["balance"] == 77
+    again = cli(tmp_path / "other", "init", "--db", postgres_url)
+    assert again.exit_code == 1 and "already holds a chain" in again.stderr
+    assert not (tmp_path / "other").exists()

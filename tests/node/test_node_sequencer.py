@@ -237,3 +237,51 @@ def test_a_thousand_transfers_fit_one_batch_by_default(node):
     with node.store.read() as session:
         assert session.execute(select(TxRow).where(TxRow.status == "pending")).first() is None
     assert node.verify_chain() == 1
+
+
+def test_a_skipped_transaction_can_be_sent_again(node):
+    address = deploy_store(node)
+    default = node.sequencer
+    with_sequencer(node, proven_opcodes=VM_OPCODES - {Op.LOG2})
+    raw = raw_tx(0, 0, to=address, value=0, data=SELECTORS["store(uint256)"] + (4).to_bytes(32, "big"), gas=120_000)
+    admitted = node.submit_raw(raw)
+    assert node.seal().skipped[0][1].startswith("unproven opcode: LOG2")
+    node.sequencer = default  # the circuits caught up
+    again = node.submit_raw(raw)
+    assert again.hash == admitted.hash and node.transaction(admitted.hash)["status"] == "pending"
+    assert node.seal().tx_hashes == [admitted.hash]
+    info = node.transaction(admitted.hash)
+    assert info["status"] == "included" and info["skip_reason"] is None
+    with pytest.raises(AdmissionError, match="already known"):
+        node.submit_raw(raw)
+
+
+def test_kept_state_is_dropped_when_another_process_sealed(node, tmp_path):
+    other = Node.open(node.home)
+    try:
+        node.send(node.dev_key(0), to=RECIPIENT, value=1)
+        node.seal()  # node keeps the state of batch 1
+        other.send(other.dev_key(1), to=RECIPIENT, value=2)
+        other.seal()  # batch 2 by another process
+        node.send(node.dev_key(2), to=RECIPIENT, value=3)
+        result = node.seal()  # must start from batch 2, not from its kept batch 1
+        assert result.batch == 3 and result.prev_state_root == other.batch(2)["state_root"]
+        assert node.balance(RECIPIENT) == 6
+        assert node.verify_chain() == 3
+    finally:
+        other.close()
+
+
+def test_state_witnesses_chain_the_batch_roots(node):
+    from l2.state.tree import digest_hex, verify_update
+
+    address = deploy_store(node)
+    node.send(node.dev_key(0), to=address, data=SELECTORS["store(uint256)"] + (6).to_bytes(32, "big"))
+    node.send(node.dev_key(1), to=RECIPIENT, value=10)
+    result = node.seal()
+    witnesses = node.state_witnesses(result.batch)
+    assert witnesses and all(verify_update(w) for w in witnesses)
+    assert digest_hex(witnesses[0].old_root) == result.prev_state_root
+    assert digest_hex(witnesses[-1].new_root) == result.state_root
+    assert all(a.new_root == b.old_root for a, b in zip(witnesses, witnesses[1:]))
+    assert any(w.new_value == 6 for w in witnesses)  # the stored word is one of the leaves written

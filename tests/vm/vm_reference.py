@@ -21,6 +21,7 @@ from eth.vm.message import Message as PyEvmMessage
 
 from l2.state.world import Account, WorldState
 from l2.vm import BlockEnv, Message, TxEnv, begin_transaction, process_message_call
+from l2.vm.gas import init_code_cost
 
 BLOCK = BlockEnv(number=7, timestamp=1_700_000_000, base_fee=9, chain_id=1337, coinbase=b"\xcb" * 20)
 ORIGIN = b"\x0e" * 20
@@ -275,3 +276,102 @@ def push(value: int) -> bytes:
 def push_args(*values: int) -> bytes:
     """PUSHes such that ``values[0]`` ends on top of the stack."""
     return b"".join(push(v) for v in reversed(values))
+
+
+class DualState:
+    """The same accounts in this VM and in py-evm, advanced message by message.
+
+    Each message is its own transaction: per-transaction state (access
+    sets, original storage values, transient storage) is reset before it.
+    ``deploy`` bumps the sender's nonce first, as a creation transaction
+    does, and creates at keccak(rlp([sender, nonce]))[12:].
+    """
+
+    def __init__(self, accounts: dict[bytes, Account]) -> None:
+        self.ours = WorldState(accounts)
+        context = ExecutionContext(
+            coinbase=BLOCK.coinbase,
+            timestamp=BLOCK.timestamp,
+            block_number=BLOCK.number,
+            difficulty=0,
+            mix_hash=b"\x00" * 32,
+            gas_limit=BLOCK.gas_limit,
+            prev_hashes=(),
+            chain_id=BLOCK.chain_id,
+            base_fee_per_gas=BLOCK.base_fee,
+            excess_blob_gas=0,
+        )
+        self.ref = CancunState(AtomicDB(), context, BLANK_ROOT_HASH)
+        for address, account in accounts.items():
+            self.ref.set_nonce(address, account.nonce)
+            self.ref.set_balance(address, account.balance)
+            self.ref.set_code(address, account.code)
+            for slot, value in account.storage.items():
+                self.ref.set_storage(address, slot, value)
+        self.ref.lock_changes()
+        self.messages = 0
+
+    def _run(self, sender: bytes, target: bytes | None, current: bytes, gas: int, value: int, data: bytes, code: bytes):
+        from l2.vm import begin_transaction as begin
+
+        self.ref.lock_changes()
+        self.ref.clear_transient_storage()
+        self.ref.mark_address_warm(sender)
+        self.ref.mark_address_warm(current)
+        begin(self.ours, sender, current, coinbase=BLOCK.coinbase)
+        message = Message(
+            caller=sender, target=target, current_target=current, gas=gas, value=value,
+            data=data, code=code, code_address=target,
+        )
+        result = process_message_call(message, self.ours, BLOCK, TxEnv(sender, GAS_PRICE))
+        tx_context = CancunTransactionContext(gas_price=GAS_PRICE, origin=sender)
+        if target is None:
+            # py-evm charges the EIP-3860 initcode cost inside the top-level
+            # creation; the specs (and this VM) leave it to the intrinsic gas
+            # of the transaction. Give py-evm that much more to compare.
+            ref_message = PyEvmMessage(
+                gas=gas + init_code_cost(len(code)), to=CREATE_CONTRACT_ADDRESS, sender=sender, value=value,
+                data=b"", code=code, create_address=current,
+            )
+            computation = CancunComputation.apply_create_message(self.ref, ref_message, tx_context)
+        else:
+            ref_message = PyEvmMessage(gas=gas, to=target, sender=sender, value=value, data=data, code=code)
+            computation = CancunComputation.apply_message(self.ref, ref_message, tx_context)
+        if computation.is_success:
+            status = "success"
+        elif isinstance(computation.error, PyEvmRevert):
+            status = "revert"
+        else:
+            status = "error"
+        ours = Outcome(
+            result.status, result.output, result.gas_left, result.refund,
+            [(log.address, tuple(log.topics), log.data) for log in result.logs],
+        )
+        ref = Outcome(
+            status, computation.output if status != "error" else b"", computation.get_gas_remaining(),
+            computation.get_gas_refund(),
+            [(a, tuple(t), bytes(d)) for a, t, d in computation.get_log_entries()],
+        )
+        if ours.summary() != ref.summary():
+            differences = {k: (v, ref.summary()[k]) for k, v in ours.summary().items() if v != ref.summary()[k]}
+            raise AssertionError(f"this VM and py-evm differ: {str(differences)[:2000]}")
+        self.messages += 1
+        return ours
+
+    def deploy(self, sender: bytes, initcode: bytes, gas: int = 5_000_000, value: int = 0) -> tuple[bytes, Outcome]:
+        from l2.vm import compute_contract_address
+
+        nonce = self.ours.get_nonce(sender)
+        assert nonce == self.ref.get_nonce(sender)
+        address = compute_contract_address(sender, nonce)
+        self.ours.set_nonce(sender, nonce + 1)
+        self.ref.set_nonce(sender, nonce + 1)
+        return address, self._run(sender, None, address, gas, value, b"", initcode)
+
+    def call(self, sender: bytes, to: bytes, data: bytes, gas: int = 1_000_000, value: int = 0) -> Outcome:
+        return self._run(sender, to, to, gas, value, data, self.ours.get_code(to))
+
+    def assert_same_accounts(self, addresses, slots_of) -> None:
+        ours = _snapshot_accounts(_OurGetter(self.ours), set(addresses), slots_of)
+        ref = _snapshot_accounts(_PyEvmGetter(self.ref), set(addresses), slots_of)
+        assert ours == ref

@@ -24,15 +24,22 @@ def push32(value: int) -> bytes:
 
 
 def nasty_arithmetic() -> bytes:
-    """Every binary and unary op on every ordered pair of a few nasty values (carries across all limbs)."""
+    """Every binary and unary op on every ordered pair of nasty values (carries across all limbs).
+
+    The values are pushed once; each operation copies its operands with DUP, so the code stays short.
+    """
     vals = [0, 1, 2**255, 2**256 - 1, 0xFF * (2**248) + 1]
     out = bytearray()
-    for a in vals:
-        for b in vals:
+    for v in vals:
+        out += push32(v)
+    k = len(vals)
+    for i in range(k):          # a = vals[i] on top, b = vals[j] below it
+        for j in range(k):
             for op in BINARY:
-                out += push32(b) + push(a) + bytes([op, 0x50])  # a op b, then POP
+                # stack: vals..., top is vals[k-1]; DUP(k-j) copies vals[j], then DUP(k-i+1) copies vals[i]
+                out += bytes([0x7F + (k - j), 0x7F + (k - i + 1), op, 0x50])
         for op in UNARY:
-            out += push32(a) + bytes([op, 0x50])
+            out += bytes([0x7F + (k - i), op, 0x50])
     return bytes(out) + b"\x00"
 
 
@@ -50,7 +57,6 @@ def stack_program() -> bytes:
     loop = len(out)
     out += bytes([0x5B]) + push(1) + bytes([0x90, 0x03])  # JUMPDEST, PUSH1 1, SWAP1, SUB -> i-1
     out += bytes([0x80]) + push(loop) + bytes([0x57])     # DUP1, PUSH loop, JUMPI
-    out += bytes([0x56 + 0]) if False else b""
     out += push(0) + push(0) + bytes([0xF3])              # RETURN(0, 0)
     return bytes(out)
 
