@@ -452,7 +452,7 @@ def merkle_levels(leaf_digests: np.ndarray) -> list[np.ndarray]:
 
 
 _GRIND_GROUPS = 64
-"""Groups of _LANES nonces per task and batch."""
+"""At most this many groups of _LANES nonces per task and batch."""
 
 
 def grind(seed: bytes, bits: int) -> int:
@@ -474,13 +474,15 @@ def grind(seed: bytes, bits: int) -> int:
     tail = np.ascontiguousarray(words[16 * fixed:])
     tail_offset = fixed * BLOCK_BYTES
     tasks = 4 * numba.get_num_threads()
+    # About 2^bits tries are expected: batches of that order, so a few bits cost little.
+    groups = max(1, min(_GRIND_GROUPS, (1 << bits) // (_LANES * tasks)))
     start = 0
     while True:
         best = _grind_batch(prefix_h, tail, tail_offset, total, len(seed) - tail_offset, start,
-                            _GRIND_GROUPS, tasks, bits)
+                            groups, tasks, bits)
         if best != np.uint64(0xFFFFFFFFFFFFFFFF):
             return int(best)
-        start += _GRIND_GROUPS * _LANES * tasks
+        start += groups * _LANES * tasks
 
 
 def check_grind(seed: bytes, nonce: int, bits: int) -> bool:

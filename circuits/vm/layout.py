@@ -22,9 +22,9 @@ Main trace (base-field columns), left to right::
 * table: the fixed-entry region (range entries 0..255 and the bytecode entries).  E marks a row
   holding an entry, M counts how often the CPU looked it up, F0..F15 are its fields (F0 is the tag).
 
-Auxiliary trace (extension-field columns, built after the challenges α, β):: 
+Auxiliary trace (extension-field columns, built after the challenges α, β)::
 
-    ┌ code ┬ C0·C1 ┬ P2 ┬ P3 ┬ table w ┬ range pairs (25) ┬ S ┬ S2 ┐
+    ┌ code ┬ C0·C1 ┬ P2 ┬ P3 ┬ table w ┬ range pairs (24) ┬ S ┬ S2 ┐
 
 Row views: :class:`Row` gives every column a name, so constraints read ``row.gas`` or ``row.w0[5]``
 rather than indices.

@@ -149,9 +149,11 @@ def test_random_programs_prove_and_verify(seed):
 
 
 @pytest.mark.slow
-def test_default_options_reach_100_bits():
-    data_report = prove_code(stack_program(), gas=GAS)
-    assert data_report["proof_bytes"] > 0
+def test_default_options_reach_100_bits(tmp_path):
+    from l2.evm_prove import verify_file
+    out = tmp_path / "default.proof"
+    prove_code(stack_program(), gas=GAS, out=out)
+    assert verify_file(out)["status"] == "success"  # min_security 100 by default
 
 
 # ---- refusals -------------------------------------------------------------------------------------

@@ -20,6 +20,14 @@ COUNTER = b"\xe7" * 20
 SENDER = b"\xe8" * 20
 
 
+NAMES = {ECHO: "echo", REVERTER: "reverter", STORER: "storer", EOA: "eoa", NOBODY: "nobody",
+         TOUCHER: "toucher", COUNTER: "counter", SENDER: "sender", CONTRACT: "self"}
+
+
+def param_id(value) -> str:
+    return NAMES.get(value, value.hex()[:12]) if isinstance(value, bytes) else str(value)
+
+
 def word(address: bytes) -> int:
     return int.from_bytes(address, "big")
 
@@ -77,7 +85,9 @@ def test_call_cold_then_warm_address():
     assert first - second == 2600 - 100
 
 
-@pytest.mark.parametrize("target,value", [(EOA, 1), (NOBODY, 1), (NOBODY, 0), (EOA, 0), (CONTRACT, 3), (ECHO, 2)])
+@pytest.mark.parametrize(
+    "target,value", [(EOA, 1), (NOBODY, 1), (NOBODY, 0), (EOA, 0), (CONTRACT, 3), (ECHO, 2)], ids=param_id
+)
 def test_value_transfers(target, value):
     ours, _ = run(call_code(target, value=value, gas=0) + b"\x50", balance=5)
     assert ours.status == "success"
@@ -127,6 +137,7 @@ def test_transient_storage_survives_calls_but_not_reverts():
 @pytest.mark.parametrize(
     "callee,static_ok",
     [(ECHO, True), (STORER, False), (SENDER, False), (COUNTER, False), (REVERTER, False)],
+    ids=param_id,
 )
 def test_static_calls(callee, static_ok):
     ours, _ = run(returns_word(call_code(callee, static=True, gas=200_000)), balance=1)
@@ -152,7 +163,7 @@ def test_static_mode_is_inherited_by_nested_calls():
     push_args(0, 0) + b"\xa0",  # LOG0
     push_args(0, 0, 0) + b"\xf0",  # CREATE
     call_code(EOA, value=1),  # CALL with value
-])
+], ids=["sstore", "tstore", "log0", "create", "call-with-value"])
 def test_state_changes_fail_inside_static_call(opcode_code):
     victim = b"\xa2" * 20
     extra = {victim: Account(balance=10, code=opcode_code + b"\x00")}
@@ -211,11 +222,12 @@ def test_known_create_address():
         (initcode_returning(b"\xef"), False),  # EIP-3541
         (initcode_returning(b"\xfe\xef"), True),
         (bytes.fromhex("60015f55602a5f5260205ffd"), False),  # stores, then reverts
-        (bytes.fromhex("5b5f56"), False),  # out of gas
+        (bytes.fromhex("5b6140005f20505f56"), False),  # hashes 16 KiB in a loop until out of gas
         (bytes.fromhex("615fff5ff3"), True),  # 24575 bytes of code
         (bytes.fromhex("6160005ff3"), True),  # exactly 24576 bytes (EIP-170 limit)
         (bytes.fromhex("6160015ff3"), False),  # 24577 bytes
     ],
+    ids=["empty-code", "ef-prefix", "fe-ef", "revert", "out-of-gas", "24575-bytes", "24576-bytes", "24577-bytes"],
 )
 def test_create_outcomes(initcode, succeeds):
     code = returns_word(create_code(initcode) + b"\x3d" + push(32) + b"\x52")
@@ -310,3 +322,16 @@ def test_precompile_addresses_are_warm_but_run_no_code():
         # seven pushes (18), one word of memory (3), RETURNDATASIZE and ADD (5),
         # then PUSH0, MSTORE, PUSH1, PUSH0, RETURN (10)
         assert 100_000 - ours.gas_left == 18 + 100 + 3 + 5 + 10
+
+
+def test_contract_address_rlp_matches_the_rlp_library():
+    import random
+
+    import rlp
+    from Crypto.Hash import keccak
+
+    rng = random.Random(5)
+    for nonce in [0, 1, 0x7F, 0x80, 0xFF, 0x100, 2**32, 2**64 - 1] + [rng.getrandbits(rng.randint(1, 64)) for _ in range(50)]:
+        sender = rng.randbytes(20)
+        expected = keccak.new(digest_bits=256, data=rlp.encode([sender, nonce])).digest()[12:]
+        assert compute_contract_address(sender, nonce) == expected
