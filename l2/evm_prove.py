@@ -34,7 +34,7 @@ from circuits.vm.air import VmAir, VmStatement
 from circuits.vm.layout import MAX_GAS
 from circuits.vm.proven import unproven_steps
 from circuits.vm.witness import StepRecord, WitnessError, build_trace
-from prover.stark import prove
+from prover.stark import ProverError, prove
 from verifier.errors import VerificationError
 from verifier.proof import ProofOptions
 from verifier.stark import verify
@@ -196,7 +196,7 @@ def prove_command(
     """Run CODE, prove the run, write the proof file."""
     try:
         report = prove_code(code, input, gas, value, caller, storage, out)
-    except (EvmInputError, EvmProofError) as error:
+    except (EvmInputError, EvmProofError, ProverError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
     if as_json:

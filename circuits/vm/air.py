@@ -58,7 +58,7 @@ class VmStatement:
         if self.status not in STATUS_NAMES:
             raise ValueError("status must be 1 (success), 2 (revert) or 3 (error)")
         if not 0 <= self.gas_used <= self.gas_limit < MAX_GAS:
-            raise ValueError(f"need 0 ≤ gas_used ≤ gas_limit < 2^30")
+            raise ValueError("need 0 ≤ gas_used ≤ gas_limit < 2^30")
         if self.output:
             raise ValueError("this circuit proves only runs with empty output")
 

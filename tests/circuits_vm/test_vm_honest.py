@@ -221,3 +221,28 @@ def test_low_security_proofs_are_refused_by_default(proof_file):
     statement, proof = proof_file
     with pytest.raises(VerificationError):
         verify_bytes(encode_file(statement, proof))  # FAST options give far fewer than 100 bits
+
+
+# ---- command functions ------------------------------------------------------------------------------
+
+def test_prove_and_verify_commands(tmp_path):
+    import json
+
+    import typer
+    from typer.testing import CliRunner
+
+    from l2.evm_prove import evm_prove_app
+    app = typer.Typer()
+    app.add_typer(evm_prove_app, name="evm")
+    runner = CliRunner()
+    out = tmp_path / "p.proof"
+    r = runner.invoke(app, ["evm", "prove", "--code", "0x6003600401", "--gas", "1000", "--out", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["gas_used"] == 9
+    r = runner.invoke(app, ["evm", "verify", str(out), "--json"])
+    assert r.exit_code == 0 and json.loads(r.output)["valid"] is True
+    out.write_bytes(out.read_bytes()[:-1])
+    r = runner.invoke(app, ["evm", "verify", str(out), "--json"])
+    assert r.exit_code == 1 and json.loads(r.output)["valid"] is False
+    r = runner.invoke(app, ["evm", "prove", "--code", "0x6003600402", "--out", str(out)])
+    assert r.exit_code == 1 and "MUL at pc 4" in r.output
