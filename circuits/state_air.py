@@ -98,7 +98,7 @@ from circuits.air import Air, Assertion
 from circuits.extension import Ext
 from circuits.field import P
 from circuits.poseidon2 import DIGEST_SIZE
-from circuits.poseidon2_air import GROUP_CONSTRAINTS, PublicBus
+from circuits.poseidon2_air import PublicBus
 from circuits.values import Degree
 
 __all__ = [
@@ -582,5 +582,3 @@ class StateAir(Air):
     def aux_assertions(self, challenges, pi, n) -> list[Assertion]:
         return []
 
-
-GROUP_CONSTRAINT_COUNT = 2 * GROUP_CONSTRAINTS

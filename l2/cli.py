@@ -73,7 +73,7 @@ class CliError(Exception):
 # Sub-apps that live in their own modules: name -> (module, attribute, one-line help). Each is
 # imported only when its command runs (or help lists it), and only listed when its module exists.
 LAZY_SUBAPPS: dict[str, tuple[str, str, str]] = {
-    "evm": ("l2.evm_cli", "evm_app", "Run, trace and prove EVM bytecode."),
+    "evm": ("l2.evm_commands", "evm_app", "Run, trace and prove EVM bytecode."),
     "bench": ("l2.bench_cli", "bench_app", "Benchmarks: prover time, proof size, memory."),
     "l1": ("l2.l1_cli", "l1_app", "The simulated L1 rollup contract."),
     "bridge": ("l2.bridge_cli", "bridge_app", "Deposits and withdrawals through the bridge."),

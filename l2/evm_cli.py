@@ -205,17 +205,3 @@ def run_command(
         topics = ", ".join(log["topics"])
         typer.echo(f"log        {log['address']} [{topics}] {log['data']}")
 
-
-def _mount_proving_commands() -> None:
-    """Attach ``l2 evm prove`` and ``l2 evm verify`` (defined with the prover in l2/evm_prove.py).
-
-    l2/evm_prove.py imports this module's parsers; by now every name it needs is defined, so the
-    circular import resolves.
-    """
-    from . import evm_prove
-
-    evm_app.command("prove")(evm_prove.prove_command)
-    evm_app.command("verify")(evm_prove.verify_command)
-
-
-_mount_proving_commands()
