@@ -301,3 +301,33 @@ def combine_columns2(m: np.ndarray, c1: np.ndarray, c2: np.ndarray):
             o1[i, k] = acc[k] % _P
             o2[i, k] = acc[5 + k] % _P
     return o1, o2
+
+
+@njit(cache=True, parallel=True)
+def fri_fold(evals: np.ndarray, beta: np.ndarray, inv_2x: np.ndarray) -> np.ndarray:
+    """One FRI fold by two: with lo = f(x), hi = f(−x) for x = shift·ω^i (i < n/2),
+
+        f'(x²) = (lo + hi)/2 + β·(lo − hi)/(2x).
+    """
+    half = evals.shape[0] // 2
+    out = np.empty((half, 5), dtype=np.uint64)
+    inv2 = np.uint64((P + 1) // 2)
+    tmp = np.empty((half, 5), dtype=np.uint64)
+    for i in prange(half):
+        for k in range(5):
+            lo = evals[i, k]
+            hi = evals[i + half, k]
+            s = lo + hi
+            if s >= _P:
+                s -= _P
+            d = lo + _P - hi
+            if d >= _P:
+                d -= _P
+            out[i, k] = (s * inv2) % _P
+            tmp[i, k] = (d * inv_2x[i]) % _P
+        _mul_into(tmp[i, 0], tmp[i, 1], tmp[i, 2], tmp[i, 3], tmp[i, 4],
+                  beta[0], beta[1], beta[2], beta[3], beta[4], tmp, i)
+        for k in range(5):
+            v = out[i, k] + tmp[i, k]
+            out[i, k] = v - _P if v >= _P else v
+    return out

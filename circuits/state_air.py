@@ -62,8 +62,8 @@ the capacity half of a sponge state, and matching it is a ~2^124 search.
 
 Roots: a register R starts at R_prev, must equal the old root at each block's first row (the old
 path's depth-0 node, or T_old when the path has no levels), takes the block's new root after its H4
-row, and ends at R_new.  An access counter ``idx`` (+1 per block) is part of the bus tuple, so the
-order of the accesses is the public order.
+row, and ends at R_new.  An access counter ``idx`` (+1 per block) is part of the bus tuple; the public
+tuples carry 0 … m−1, so the blocks are the public accesses, in the public order.
 
 Value limbs
 -----------
@@ -341,7 +341,9 @@ class StateAir(Air):
         # ---- access flags ----------------------------------------------------------------------------
         on, nn, ko, kn = c[L.ON], c[L.NN], c[L.KO], c[L.KN]
         sp, cl, dnc, hl = c[L.SP], c[L.CL], c[L.DNC], c[L.HL]
-        for col, nm in ((L.IS_WRITE, "is_write"), (L.KO, "KO"), (L.KN, "KN"), (L.RZ, "RZ")):
+        # is_write is pinned to 0/1 by the bus tuple; RZ needs no range (DZ·r = 0 and (DNC − DZ)·(r −
+        # permutation output) = 0 cannot both hold for RZ ∉ {0, 1}: no permutation output is zero)
+        for col, nm in ((L.KO, "KO"), (L.KN, "KN")):
             s.add(f"{nm} is boolean", 2, c[col] * (1 - c[col]), row=True)
         s.add("ON·KO = 0", 2, on * ko, row=True)
         s.add("NN·KN = 0", 2, nn * kn, row=True)
@@ -499,7 +501,6 @@ class StateAir(Air):
     def assertions(self, pi: StateInputs, n: int) -> list[Assertion]:
         out = [Assertion(L.START, 0, 1, "the first row starts a block"),
                Assertion(L.FIRST, 0, 1, "first[0] = 1"),
-               Assertion(L.IDX, 0, 0, "idx starts at 0"),
                Assertion(L.PAD, n - 1, 1, "the last row is padding"),
                Assertion(L.TAB, 0, 0, "tab starts at 0"),
                Assertion(L.TAB, n - 1, L.TABLE_SIZE - 1, "tab ends at 255")]

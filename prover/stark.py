@@ -18,7 +18,7 @@ from circuits import ext_kernels as ek
 from circuits import field as F
 from circuits.air import Air, ConstraintViolation, check_constraints
 from circuits.extension import Ext, x_power
-from circuits.ntt import coset_intt, coset_ntt, intt, lde
+from circuits.ntt import coset_intt, lde, ntt
 from circuits.values import BaseVec, ExtVec
 from prover.merkle import MerkleTree
 from verifier.blake2b import grind
@@ -38,11 +38,8 @@ def _ext_matrix_to_base(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a.reshape(a.shape[0], -1))
 
 
-def _eval_ext_polys(coeffs: np.ndarray, point: Ext) -> np.ndarray:
-    """Evaluate base-component polynomials (n, 5m) at an extension point and recombine → (m, 5)."""
-    n = coeffs.shape[0]
-    pw = ek.ext_powers(point.to_array(), n)
-    parts = ek.weighted_row_sum(coeffs, pw)  # (5m, 5)
+def _recombine(parts: np.ndarray) -> np.ndarray:
+    """(5m, 5) values of base component polynomials → (m, 5): A(z) = Σ_m X^m · A_m(z)."""
     m = parts.shape[0] // 5
     out = np.zeros((m, 5), dtype=np.uint64)
     for j in range(m):
@@ -51,6 +48,24 @@ def _eval_ext_polys(coeffs: np.ndarray, point: Ext) -> np.ndarray:
             acc = acc + x_power(comp) * Ext.from_array(parts[5 * j + comp])
         out[j] = acc.to_array()
     return out
+
+
+def _eval_ext_polys(coeffs: np.ndarray, point: Ext) -> np.ndarray:
+    """Evaluate base-component polynomials given by coefficients (n, 5m) at an extension point → (m, 5)."""
+    pw = ek.ext_powers(point.to_array(), coeffs.shape[0])
+    return _recombine(ek.weighted_row_sum(coeffs, pw))
+
+
+def _barycentric_weights(n: int, z: Ext) -> np.ndarray:
+    """Weights w_i with T(z) = Σ_i w_i·T(ω^i) for every T of degree < n (ω of order n).
+
+    Barycentric form on a multiplicative subgroup: T(z) = (z^n − 1)/n · Σ_i T(ω^i)·ω^i/(z − ω^i).
+    Evaluating from the trace itself saves keeping its coefficients (a trace-sized array).
+    """
+    xs = F.powers(F.two_adic_generator(n.bit_length() - 1), n)
+    inv = ek.ext_batch_inv_chunked(ek.ext_sub(np.broadcast_to(z.to_array(), (n, 5)), ek.base_to_ext(xs)), 16)
+    scale = (z ** n - 1) * F.inv_scalar(n)
+    return ek.ext_mul_scalar(ek.ext_mul_base(inv, xs), scale.to_array())
 
 
 def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions | None = None,
@@ -90,7 +105,6 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
     # ---- step 1-2: main trace -----------------------------------------------------------------------
     step("commit trace")
     t = init_transcript(air, options, n, public_inputs)
-    main_coeffs = intt(trace)
     main_tree = MerkleTree(_lde_u32(trace, B, g))
     main_lde = main_tree.rows  # (L, w) uint32: the committed rows are the only copy kept
     t.absorb(b"main-root", main_tree.root)
@@ -105,7 +119,6 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
         if check:
             check_constraints(air, trace, public_inputs, aux, challenges)
         aux_base = _ext_matrix_to_base(aux)
-        aux_coeffs = intt(aux_base)
         aux_tree = MerkleTree(_lde_u32(aux_base, B, g))
         aux_lde = aux_tree.rows
         t.absorb(b"aux-root", aux_tree.root)
@@ -128,10 +141,9 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
         raise ProverError("composition polynomial exceeds its degree bound (constraint degrees declared too low?)")
     # chunk j holds coefficients [jn, (j+1)n) of Q; lay out as (n, 5k) component-minor columns.
     chunk_coeffs = np.ascontiguousarray(q_coeffs[:k * n].reshape(k, n, 5).transpose(1, 0, 2).reshape(n, 5 * k))
-    padded = np.zeros((L, 5 * k), dtype=np.uint64)
-    padded[:n] = chunk_coeffs
-    comp_tree = MerkleTree(coset_ntt(padded, g).astype(np.uint32))
-    del padded
+    del q, q_coeffs
+    # evaluations of the chunks on ⟨ω_n⟩, then the same LDE as the trace (no L-row coefficient matrix)
+    comp_tree = MerkleTree(_lde_u32(ntt(chunk_coeffs), B, g))
     comp_lde = comp_tree.rows
     t.absorb(b"comp-root", comp_tree.root)
 
@@ -139,9 +151,11 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
     step("out-of-domain evaluation")
     z = draw_ood_point(t, n, L)
     z_next = z * omega_n
-    ood_main = np.stack([_eval_ext_polys_base(main_coeffs, z), _eval_ext_polys_base(main_coeffs, z_next)])
+    bary_z, bary_zn = _barycentric_weights(n, z), _barycentric_weights(n, z_next)
+    ood_main = np.stack([ek.weighted_row_sum(trace, bary_z), ek.weighted_row_sum(trace, bary_zn)])
     if a:
-        ood_aux = np.stack([_eval_ext_polys(aux_coeffs, z), _eval_ext_polys(aux_coeffs, z_next)])
+        ood_aux = np.stack([_recombine(ek.weighted_row_sum(aux_base, bary_z)),
+                            _recombine(ek.weighted_row_sum(aux_base, bary_zn))])
     else:
         ood_aux = np.zeros((2, 0, 5), dtype=np.uint64)
     ood_comp = _eval_ext_polys(chunk_coeffs, z)
@@ -153,46 +167,53 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
     c_main, c_main_next = deep[:w], deep[w:2 * w]
     c_aux, c_aux_next = deep[2 * w:2 * w + a], deep[2 * w + a:2 * w + 2 * a]
     c_comp = deep[2 * w + 2 * a:]
-    num_z, num_zn = ek.combine_columns2(main_lde, _coeff_array(c_main), _coeff_array(c_main_next))
-    if a:
-        aux_z, aux_zn = ek.combine_columns2(aux_lde, _component_coeffs(c_aux),
-                                            _component_coeffs(c_aux_next))
-        num_z, num_zn = ek.ext_add(num_z, aux_z), ek.ext_add(num_zn, aux_zn)
-    num_z = ek.ext_add(num_z, ek.combine_columns(comp_lde, _component_coeffs(c_comp)))
     vals_z = [Ext.from_array(v) for v in ood_main[0]] + [Ext.from_array(v) for v in ood_aux[0]] + \
              [Ext.from_array(v) for v in ood_comp]
     vals_zn = [Ext.from_array(v) for v in ood_main[1]] + [Ext.from_array(v) for v in ood_aux[1]]
     const_z = sum((c * v for c, v in zip(c_main + c_aux + c_comp, vals_z)), Ext.zero())
     const_zn = sum((c * v for c, v in zip(c_main_next + c_aux_next, vals_zn)), Ext.zero())
-    x_lde = F.powers(F.two_adic_generator(L.bit_length() - 1), L, start=g)
-    x_ext = ek.base_to_ext(x_lde)
-    inv_xz = ek.ext_batch_inv_chunked(ek.ext_sub(x_ext, z.to_array()[None, :]), 16)
-    inv_xzn = ek.ext_batch_inv_chunked(ek.ext_sub(x_ext, z_next.to_array()[None, :]), 16)
-    del x_ext
-    deep_evals = ek.ext_add(ek.ext_mul(ek.ext_sub(num_z, const_z.to_array()[None, :]), inv_xz),
-                            ek.ext_mul(ek.ext_sub(num_zn, const_zn.to_array()[None, :]), inv_xzn))
-    del num_z, num_zn, inv_xz, inv_xzn
+    # D(x) = (Σ c·T(x) − Σ c·T(z))/(x − z) + (Σ c'·T(x) − Σ c'·T(zω))/(x − zω), a block of rows at a time
+    # so only the result, not every intermediate, is held at full LDE size.
+    cm, cmn = _coeff_array(c_main), _coeff_array(c_main_next)
+    ca, can = (_component_coeffs(c_aux), _component_coeffs(c_aux_next)) if a else (None, None)
+    cc = _component_coeffs(c_comp)
+    omega_L = F.two_adic_generator(L.bit_length() - 1)
+    deep_evals = np.empty((L, 5), dtype=np.uint64)
+    blk = min(L, _DEEP_ROW_BLOCK)
+    for s0 in range(0, L, blk):
+        rows = slice(s0, s0 + blk)
+        num_z, num_zn = ek.combine_columns2(main_lde[rows], cm, cmn)
+        if a:
+            aux_z, aux_zn = ek.combine_columns2(aux_lde[rows], ca, can)
+            num_z, num_zn = ek.ext_add(num_z, aux_z), ek.ext_add(num_zn, aux_zn)
+        num_z = ek.ext_add(num_z, ek.combine_columns(comp_lde[rows], cc))
+        x_ext = ek.base_to_ext(F.powers(omega_L, blk, start=g * pow(omega_L, s0, F.P) % F.P))
+        inv_xz = ek.ext_batch_inv_chunked(ek.ext_sub(x_ext, z.to_array()[None, :]), 16)
+        inv_xzn = ek.ext_batch_inv_chunked(ek.ext_sub(x_ext, z_next.to_array()[None, :]), 16)
+        deep_evals[rows] = ek.ext_add(ek.ext_mul(ek.ext_sub(num_z, const_z.to_array()[None, :]), inv_xz),
+                                      ek.ext_mul(ek.ext_sub(num_zn, const_zn.to_array()[None, :]), inv_xzn))
 
     # ---- step 7: FRI ------------------------------------------------------------------------------
     step("FRI")
     n_layers = fri_num_layers(n, options)
     fri_trees: list[MerkleTree] = []
     evals = deep_evals
+    del deep_evals
     size = L
     shift = g
-    inv2 = np.uint64(F.inv_scalar(2))
     for _ in range(n_layers):
         half = size // 2
-        tree = MerkleTree(np.concatenate([evals[:half], evals[half:]], axis=1))
+        # A leaf pairs f(x) with f(−x), which sits at index i + half: one opening serves one fold.
+        leaves = np.empty((half, 10), dtype=np.uint32)
+        leaves[:, :5] = evals[:half]
+        leaves[:, 5:] = evals[half:]
+        tree = MerkleTree(leaves)
         fri_trees.append(tree)
         t.absorb(b"fri-root", tree.root)
         beta = t.draw_ext()
         omega_inv = F.inv_scalar(F.two_adic_generator(size.bit_length() - 1))
         inv_2x = F.powers(omega_inv, half, start=F.inv_scalar(2 * shift % F.P))  # 1/(2·shift·ω^i)
-        lo, hi = evals[:half], evals[half:]
-        even = (ek.ext_add(lo, hi) * inv2) % np.uint64(F.P)
-        odd = ek.ext_mul_base(ek.ext_sub(lo, hi), inv_2x)
-        evals = ek.ext_add(even, ek.ext_mul_scalar(odd, beta.to_array()))
+        evals = ek.fri_fold(evals, beta.to_array(), inv_2x)
         size = half
         shift = shift * shift % F.P
     rem_bound = n >> n_layers
@@ -243,14 +264,17 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
     )
 
 
+_LDE_COLUMN_BLOCK = 16
 _CE_ROW_BLOCK = 1 << 17
+_DEEP_ROW_BLOCK = 1 << 18
 
 
 def _lde_u32(evals: np.ndarray, blowup: int, shift: int) -> np.ndarray:
     """LDE of every column written straight into uint32 storage (half the memory of uint64)."""
     n, w = evals.shape
     out = np.empty((n * blowup, w), dtype=np.uint32)
-    lde(evals, blowup, shift, out=out)
+    for j in range(0, w, _LDE_COLUMN_BLOCK):  # blocks bound the transform's working memory
+        lde(np.ascontiguousarray(evals[:, j:j + _LDE_COLUMN_BLOCK]), blowup, shift, out=out[:, j:j + _LDE_COLUMN_BLOCK])
     return out
 
 
@@ -341,12 +365,6 @@ def _composition_evaluations(air: Air, public_inputs: Any, challenges: list[Ext]
             qb = ek.ext_add(qb, ek.ext_mul_base(num, F.batch_inv(F.sub(x, np.uint64(point)))))
         q[s0:s0 + block] = qb
     return q
-
-
-def _eval_ext_polys_base(coeffs: np.ndarray, point: Ext) -> np.ndarray:
-    """Evaluate base-field polynomials (n, w) at an extension point → (w, 5)."""
-    pw = ek.ext_powers(point.to_array(), coeffs.shape[0])
-    return ek.weighted_row_sum(coeffs, pw)
 
 
 def timed_prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions | None = None,

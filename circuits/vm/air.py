@@ -31,14 +31,16 @@ from circuits.air import Air, Assertion
 from circuits.extension import Ext
 from circuits.field import P
 from circuits.values import BaseVec, Degree, ExtVec
-from circuits.vm import adder, bus, comparison, control_flow, cpu, stack, system
+from circuits.vm import (adder, bitwise_chiplet, bus, chiplets, comparison, control_flow, cpu, shift_chiplet,
+                         stack, system)
 from circuits.vm.expr import Constraint
-from circuits.vm.layout import (AUX_S, AUX_S2, AUX_TW, AUX_WIDTH, CLK, GAS, HALTED, MAX_GAS, PC, SP, STATUS,
+from circuits.vm.layout import (AUX_REQ, AUX_S, AUX_S2, AUX_TW, AUX_WIDTH, CLK, GAS, HALTED, MAX_GAS, PC, SP, STATUS,
                                 T_E, WIDTH, Row)
 from circuits.vm.opcodes import ERROR, REVERTED, SUCCESS
 from circuits.vm.tables import fixed_entries, entry_sum, beta_powers
 
-CONSTRAINT_MODULES = (cpu, adder, comparison, stack, control_flow, system)
+CONSTRAINT_MODULES = (cpu, adder, comparison, stack, control_flow, system, chiplets, bitwise_chiplet,
+                      shift_chiplet)
 """Main-trace constraint groups in evaluation order (the bus adds its own after them)."""
 
 STATUS_NAMES = {SUCCESS: "success", REVERTED: "revert", ERROR: "error"}
@@ -113,7 +115,7 @@ class VmAir(Air):
     def security_loss_bits(self, trace_length: int) -> float:
         # LogUp with β-compressed tuples: the cleared identity has degree ≤ (fractions) · (tuple length)
         # in (α, β), so a false one survives with probability ≤ that over |F| (Schwartz–Zippel).
-        return math.log2(bus.FRACTIONS_PER_ROW * trace_length * bus.STACK_TUPLE)
+        return math.log2(bus.FRACTIONS_PER_ROW * trace_length * bus.LONGEST_TUPLE)
 
     # ---- main trace ----------------------------------------------------------------------------
     def transition_names(self):
@@ -163,13 +165,15 @@ class VmAir(Air):
         alpha, beta = challenges
         v = _table_sum(pi.code, alpha.c, beta.c)
         return [Assertion(AUX_S2, 0, Ext.zero(), "S2 starts at 0"),
-                Assertion(AUX_S2, n - 1, v, "S2 ends at the public table sum")]
+                Assertion(AUX_S2, n - 1, v, "S2 ends at the public table sum"),
+                Assertion(AUX_REQ, n - 1, Ext.zero(), "no chiplet fraction on the last row")]
 
     def build_aux_trace(self, main: np.ndarray, challenges, pi) -> np.ndarray:
         n = main.shape[0]
         alpha, beta = challenges
         betas = beta_powers(beta, bus.NUM_BETAS)
         cur = Row([BaseVec(np.ascontiguousarray(main[:, j], dtype=np.uint64)) for j in range(WIDTH)])
+        nxt = Row([BaseVec(np.roll(main[:, j], -1).astype(np.uint64)) for j in range(WIDTH)])
         a = np.broadcast_to(alpha.to_array(), (n, 5))
         out = np.zeros((n, AUX_WIDTH, 5), dtype=np.uint64)
 
@@ -184,7 +188,7 @@ class VmAir(Air):
             return (inv * num.v[:, None]) % np.uint64(P)
 
         step = np.zeros((n, 5), dtype=np.uint64)
-        for col, fr in zip(bus.INVERSE_COLUMNS, bus.fractions(cur, betas)):
+        for col, fr in zip(bus.INVERSE_COLUMNS, bus.fractions(cur, nxt, betas)):
             h = np.zeros((n, 5), dtype=np.uint64)
             for num, f in fr:
                 h = ek.ext_add(h, times(num, inverse(f)))

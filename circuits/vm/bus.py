@@ -5,7 +5,12 @@ is 0) with challenges α (the point) and β (tuple compression, f = Σ_j β^j ·
 
 * **bytecode**: each live row looks up (TAG_CODE, pc, group code, n, jd, (s_push + s_push0)·W2 in
   3-byte chunks): the opcode group, its n, the JUMPDEST flag and a PUSH's word are the code's;
-* **range**: 48 byte limbs a row (W2, gas, sp tests, time gaps) look up (TAG_RANGE, v);
+* **range**: 48 byte limbs a row (W2, gas, sp tests, time gaps) look up (TAG_RANGE, v); on the rows
+  of a bitwise chiplet the 32 W2 slots look up (TAG_AND, key) instead (the tag is linear in the
+  chiplet flags, see :mod:`circuits.vm.bitwise_chiplet`);
+* **jump gaps**: an invalid-jump halt looks up (TAG_JDGAP, lo, hi) (:mod:`circuits.vm.control_flow`);
+* **chiplet requests**: a step proven by a chiplet sends its request, the chiplet's first row answers
+  it (:mod:`circuits.vm.chiplets`);
 * **table side**: each row of the table region contributes −m/(α − f); its entries are pinned by a
   second sum S2' = S2 + e/(α − f) that must reach V, the sum the verifier computes from the public
   code, with e ∈ {0, 1} and m·(1 − e) = 0 — so every looked-up tuple is one of the public entries;
@@ -30,22 +35,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from circuits.vm import comparison, stack
+from circuits.vm import bitwise_chiplet, chiplets, comparison, control_flow, stack
 from circuits.vm import expr as E
 from circuits.vm.expr import Constraint
-from circuits.vm.layout import (AUX_C01, AUX_CODE, AUX_P2, AUX_P3, AUX_RANGE, AUX_S, AUX_S2, AUX_TW,
-                                RANGE_PAIRS, T_FIELDS, Row)
+from circuits.vm.layout import (AUX_C01, AUX_CODE, AUX_P2, AUX_P3, AUX_RANGE, AUX_REQ, AUX_S, AUX_S2,
+                                AUX_TW, RANGE_PAIRS, T_FIELDS, Row)
 from circuits.vm.opcodes import Group
-from circuits.vm.tables import CHUNKS, TAG_CODE, TAG_RANGE, TAG_STACK
+from circuits.vm.tables import CHUNKS, TAG_AND, TAG_CODE, TAG_JDGAP, TAG_RANGE, TAG_STACK
 
 STACK_TUPLE = 3 + 32
-NUM_BETAS = STACK_TUPLE
+LONGEST_TUPLE = chiplets.REQUEST_FIELDS
+NUM_BETAS = LONGEST_TUPLE
 
 
 def consume_enables(row: Row) -> tuple[Any, Any]:
-    ok = E.ok(row)
-    en0 = E.by_spec(row, lambda g, s: 1 if s.consumes >= 1 else 0) * ok + row.drain
-    en1 = E.by_spec(row, lambda g, s: 1 if s.consumes >= 2 else 0) * ok
+    pops = E.pops(row)
+    en0 = E.by_spec(row, lambda g, s: 1 if s.consumes >= 1 else 0) * pops + row.drain
+    en1 = E.by_spec(row, lambda g, s: 1 if s.consumes >= 2 else 0) * pops
     return en0, en1
 
 
@@ -62,11 +68,18 @@ def range_values(row: Row) -> list:
     return [*row.w2, *g, g[3] + 192, row.oogd, *row.spl, *row.spu, *row.td0, *row.td1]
 
 
+def range_tags(row: Row) -> list:
+    """The tag each range slot looks up: TAG_AND for the W2 slots of bitwise-chiplet rows."""
+    and_rows = E.total(getattr(row, f) for f in bitwise_chiplet.LOOKUP_FLAGS)
+    w2_tag = and_rows * (TAG_AND - TAG_RANGE) + TAG_RANGE
+    return [w2_tag] * 32 + [TAG_RANGE] * (len(range_values(row)) - 32)
+
+
 def _stack_fp(betas, address, time, word_fp):
     return E.scale(betas[1], address) + E.scale(betas[2], time) + word_fp + TAG_STACK
 
 
-def fractions(cur: Row, betas: list) -> list[list[tuple[Any, Any]]]:
+def fractions(cur: Row, nxt: Row, betas: list) -> list[list[tuple[Any, Any]]]:
     """For each inverse column (in aux order), its fractions as (numerator, fingerprint)."""
     limb_betas = betas[3:STACK_TUPLE]
     fw0 = E.lincomb(limb_betas, cur.w0)
@@ -90,25 +103,32 @@ def fractions(cur: Row, betas: list) -> list[list[tuple[Any, Any]]]:
               + E.scale(betas[3], boolean * cur.res))
     f2 = _stack_fp(betas, stack.p2_address(cur), time + 2, value2)
     f3 = _stack_fp(betas, cur.a3, time + 3, fw0)
+    lo, hi = control_flow.gap_bounds(cur)
+    f_gap = E.lincomb(betas[1:3], [lo, hi]) + TAG_JDGAP
 
     cols: list[list[tuple[Any, Any]]] = [
         [(E.live(cur), code_fp)],
         [(-en0, f0), (-en1, f1)],
         [(en2, f2)],
-        [(en3, f3)],
+        [(en3, f3), (cur.e_jd * cur.zflag2, f_gap)],
+        [(chiplets.request_numerator(cur), chiplets.request_fp(cur, betas)),
+         (chiplets.response_numerator(cur), chiplets.response_fp(cur, nxt, betas))],
     ]
     values = range_values(cur)
+    tags = range_tags(cur)
     for k in range(RANGE_PAIRS):
-        pair = values[2 * k:2 * k + 2]
-        cols.append([(1, E.scale(betas[1], v) + TAG_RANGE) for v in pair])
+        pair = zip(values[2 * k:2 * k + 2], tags[2 * k:2 * k + 2])
+        cols.append([(1, E.scale(betas[1], v) + tag) for v, tag in pair])
     return cols
 
 
-INVERSE_COLUMNS = [AUX_CODE, AUX_C01, AUX_P2, AUX_P3] + [AUX_RANGE + k for k in range(RANGE_PAIRS)]
+INVERSE_COLUMNS = [AUX_CODE, AUX_C01, AUX_P2, AUX_P3, AUX_REQ] + [AUX_RANGE + k for k in range(RANGE_PAIRS)]
 """The auxiliary column of each entry of :func:`fractions`."""
-FRACTION_DEGREES = [3, 3, 3, 2] + [3] * RANGE_PAIRS
+FRACTION_DEGREES = [3, 3, 3, 3, 3] + [3] * RANGE_PAIRS
 """Degree of each inverse column's pinning constraint."""
-FRACTIONS_PER_ROW = 1 + 2 + 1 + 1 + 2 * RANGE_PAIRS + 1
+READS_NEXT = frozenset({AUX_REQ})
+"""Inverse columns whose fractions read the next row (their pinning skips the last row)."""
+FRACTIONS_PER_ROW = 1 + 2 + 1 + 2 + 2 + 2 * RANGE_PAIRS + 1
 
 
 def table_fp(cur: Row, betas: list):
@@ -129,8 +149,9 @@ def main_constraints(cur: Row, nxt: Row) -> list[Constraint]:
 def aux_constraints(cur: Row, nxt: Row, aux_cur: list, aux_nxt: list, alpha, betas: list) -> list[Constraint]:
     out = []
     names = ["bytecode lookup inverse", "stack consume inverses", "stack produce P2 inverse",
-             "stack produce P3 inverse"] + [f"range pair {k} inverse" for k in range(RANGE_PAIRS)]
-    cols = fractions(cur, betas)
+             "stack produce P3 and jump-gap inverses", "chiplet request and response inverses"] + \
+        [f"range pair {k} inverse" for k in range(RANGE_PAIRS)]
+    cols = fractions(cur, nxt, betas)
     for name, col, fr, deg in zip(names, INVERSE_COLUMNS, cols, FRACTION_DEGREES):
         h = aux_cur[col]
         if len(fr) == 1:
@@ -140,7 +161,7 @@ def aux_constraints(cur: Row, nxt: Row, aux_cur: list, aux_nxt: list, alpha, bet
             (n1, f1), (n2, f2) = fr
             d1, d2 = alpha - f1, alpha - f2
             expr = h * d1 * d2 - E.scale(d2, n1) - E.scale(d1, n2)
-        out.append(Constraint(name, expr, deg, True))
+        out.append(Constraint(name, expr, deg, col not in READS_NEXT))
     w = aux_cur[AUX_TW]
     out.append(Constraint("table inverse", w * (alpha - table_fp(cur, betas)) - 1, 2, True))
     step = E.total(aux_cur[c] for c in INVERSE_COLUMNS)

@@ -16,6 +16,10 @@ on z = Σ d (EQ), Σ a (ISZERO), Σ cond (JUMPI).  The boolean result is one col
 
 and P2 produces the word (res, 0, …, 0).  Stack: LT, GT, EQ consume a, b and produce at sp−2;
 ISZERO consumes a and produces at sp−1; gas 3.
+
+A second zero test (zflag2, zinv2, same two identities) reads the high bytes of W0: bytes 2…31 of a
+jump target (zflag2 = [target < 2^16]) and bytes 1…31 of a shift amount or BYTE index
+(zflag2 = [W0 < 256], which the shift chiplet receives with the request).
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ ADDER_ROUTES = {
 ZERO_TEST_ROUTES = {Group.ISZERO: "w0", Group.EQ: "w2", Group.JUMPI: "w1"}
 """Which word the zero test reads for each group."""
 
+ZERO_TEST2_ROUTES = {Group.JUMP: 2, Group.JUMPI: 2, Group.SHL: 1, Group.SHR: 1, Group.BYTE: 1}
+"""For each group, the first byte of W0 the second zero test reads (it reads W0[from:])."""
+
 BOOLEAN_RESULT = (Group.LT, Group.GT, Group.EQ, Group.ISZERO)
 
 
@@ -41,12 +48,22 @@ def zero_test_sum(row: Row):
     return E.total(row.s(g) * E.total(getattr(row, word)) for g, word in ZERO_TEST_ROUTES.items())
 
 
+def zero_test2_sum(row: Row):
+    by_start: dict[int, list] = {}
+    for g, start in ZERO_TEST2_ROUTES.items():
+        by_start.setdefault(start, []).append(row.s(g))
+    return E.total(E.total(sels) * E.total(row.w0[start:]) for start, sels in by_start.items())
+
+
 def constraints(cur: Row, nxt: Row) -> list[Constraint]:
     z = zero_test_sum(cur)
     carry_out = cur.carries[-1]
     res = (cur.s(Group.LT) + cur.s(Group.GT)) * carry_out + (cur.s(Group.EQ) + cur.s(Group.ISZERO)) * cur.zflag
+    z2 = zero_test2_sum(cur)
     return [
         Constraint("zflag = 1 − z·zinv", cur.zflag + z * cur.zinv - 1, 3, True),
         Constraint("zflag · z = 0", cur.zflag * z, 3, True),
+        Constraint("zflag2 = 1 − z2·zinv2", cur.zflag2 + z2 * cur.zinv2 - 1, 3, True),
+        Constraint("zflag2 · z2 = 0", cur.zflag2 * z2, 3, True),
         Constraint("res = comparison result", cur.res - res, 2, True),
     ]

@@ -1,11 +1,12 @@
 """CPU constraints every row obeys, whatever the opcode: selectors, flags, clock, gas, stack pointer,
 halting and status.
 
-State carried from row to row (cur → nxt), for a live row with err = e_oog + e_uf + s_invalid:
+State carried from row to row (cur → nxt), for a live row with err = e_oog + e_uf + e_of + e_jd +
+s_invalid (err ∈ {0, 1}: one error kind at most) and pops = 1 − err + e_jd:
 
     clk'    = clk + 1
     gas'    = (1 − err) · (gas − static_gas)             an error burns all gas
-    sp'     = sp + (1 − err) · Δ − drain                  padding rows drain the stack, one word a row
+    sp'     = sp + pops · Δ − drain                       padding rows drain the stack, one word a row
     halted' = halted + err + (1 − err)(s_stop + s_return + s_revert)
     status' = status + (1 − err)(s_stop + s_return + 2 s_revert) + 3 err
 
@@ -32,11 +33,13 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
         s = cur.s(g)
         out.append(Constraint(f"s_{g.name.lower()} is 0 or 1", s * (1 - s), 2, True))
     out.append(Constraint("one selector on a live row", E.total(cur.s(g) for g in Group) - E.live(cur), 1, True))
-    for name in ("halted", "drain", "e_oog", "e_uf"):
+    for name in ("halted", "drain", "e_oog", "e_uf", "e_of", "e_jd"):
         v = getattr(cur, name)
         out.append(Constraint(f"{name} is 0 or 1", v * (1 - v), 2, True))
-    out.append(Constraint("one error kind at most", cur.e_oog * cur.e_uf, 2, True))
-    out.append(Constraint("errors only on live rows", cur.halted * (cur.e_oog + cur.e_uf), 2, True))
+    err_ = E.err(cur)
+    out.append(Constraint("one error kind at most", err_ * (1 - err_), 2, True))
+    out.append(Constraint("errors only on live rows",
+                          cur.halted * (cur.e_oog + cur.e_uf + cur.e_of + cur.e_jd), 2, True))
     out.append(Constraint("drain only after the halt", cur.drain * E.live(cur), 2, True))
     running = E.by_spec(cur, lambda g, s: 1 if s.halts == RUNNING else 0)
     out.append(Constraint("cont = a step that continues", cur.cont - running * E.ok(cur), 2, True))
@@ -54,7 +57,7 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
     ok = E.ok(cur)
     out.append(Constraint("clk' = clk + 1", nxt.clk - cur.clk - 1, 1, False))
     out.append(Constraint("gas' = gas − static gas (all gas on error)", nxt.gas - ok * (cur.gas - E.static_gas(cur)), 2, False))
-    out.append(Constraint("sp' = sp + Δ − drain", nxt.sp - cur.sp - ok * E.stack_delta(cur) + cur.drain, 2, False))
+    out.append(Constraint("sp' = sp + Δ − drain", nxt.sp - cur.sp - E.pops(cur) * E.stack_delta(cur) + cur.drain, 2, False))
     stops = cur.s(Group.STOP) + cur.s(Group.RETURN) + cur.s(Group.REVERT)
     out.append(Constraint("halted' = halted + halts", nxt.halted - cur.halted - err - ok * stops, 2, False))
     success = cur.s(Group.STOP) + cur.s(Group.RETURN)

@@ -99,8 +99,15 @@ def by_spec(row: Row, value_of) -> Any:
 
 
 def err(row: Row) -> Any:
-    """1 on a step that halts exceptionally (out of gas, stack underflow, INVALID), else 0."""
-    return row.e_oog + row.e_uf + row.s(Group.INVALID)
+    """1 on a step that halts exceptionally (out of gas, stack underflow or overflow, invalid jump
+    destination, INVALID), else 0."""
+    return row.e_oog + row.e_uf + row.e_of + row.e_jd + row.s(Group.INVALID)
+
+
+def pops(row: Row) -> Any:
+    """1 when the step takes its operands off the stack: it completes, or it halts on an invalid jump
+    destination (the target, and JUMPI's condition, are read before the halt)."""
+    return ok(row) + row.e_jd
 
 
 def ok(row: Row) -> Any:

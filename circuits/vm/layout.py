@@ -63,6 +63,10 @@ RES = _alloc()
 DRAIN = _alloc()
 E_OOG = _alloc()
 E_UF = _alloc()
+E_OF = _alloc()
+E_JD = _alloc()
+ZFLAG2 = _alloc()
+ZINV2 = _alloc()
 A0 = _alloc()
 A1 = _alloc()
 A3 = _alloc()
@@ -100,6 +104,22 @@ TD1 = _alloc(3)
 """t − t_prod − 1 for slots C0 and C1 as three bytes: each consumed word was produced earlier."""
 CPU_WIDTH = _next
 
+# ---- chiplet flags and helpers (see circuits.vm.chiplets) --------------------------------------------
+CH_AND = _alloc()
+CH_OR = _alloc()
+CH_XOR = _alloc()
+CH_BW2 = _alloc()
+CH_SHL = _alloc()
+CH_SHR = _alloc()
+CH_BYTE = _alloc()
+CH_SH2 = _alloc()
+CH_SMALL = _alloc()
+CH_BITS = _alloc(3)
+CH_POW = _alloc()
+CH_M = _alloc()
+CH_INR = _alloc()
+CHIPLET_WIDTH = _next - CPU_WIDTH
+
 # ---- fixed-entry table -----------------------------------------------------------------------------
 T_E = _alloc()
 T_M = _alloc()
@@ -119,8 +139,9 @@ AUX_CODE = 0
 AUX_C01 = 1
 AUX_P2 = 2
 AUX_P3 = 3
-AUX_TW = 4
-AUX_RANGE = 5
+AUX_REQ = 4
+AUX_TW = 5
+AUX_RANGE = 6
 RANGE_VALUES = WORD_LIMBS + 6 + 4 + 6
 """W2 bytes, gas bytes (+ g3 + 192) and the out-of-gas gap, sp bytes, time-gap bytes."""
 RANGE_PAIRS = (RANGE_VALUES + 1) // 2
@@ -180,6 +201,10 @@ class Row:
         return self.c[TD1:TD1 + 3]
 
     @property
+    def bits(self) -> Sequence:
+        return self.c[CH_BITS:CH_BITS + 3]
+
+    @property
     def fields(self) -> Sequence:
         return self.c[T_F:T_F + T_FIELDS]
 
@@ -187,8 +212,10 @@ class Row:
 _NAMED = {
     "clk": CLK, "pc": PC, "sp": SP, "gas": GAS, "halted": HALTED, "status": STATUS, "n": N, "jd": JD,
     "cont": CONT, "taken": TAKEN, "zflag": ZFLAG, "zinv": ZINV, "res": RES, "drain": DRAIN,
-    "e_oog": E_OOG, "e_uf": E_UF, "a0": A0, "a1": A1, "a3": A3, "tp0": TP0, "tp1": TP1, "oogd": OOGD,
+    "e_oog": E_OOG, "e_uf": E_UF, "e_of": E_OF, "e_jd": E_JD, "zflag2": ZFLAG2, "zinv2": ZINV2, "a0": A0, "a1": A1, "a3": A3, "tp0": TP0, "tp1": TP1, "oogd": OOGD,
     "e": T_E, "m": T_M,
+    "ch_and": CH_AND, "ch_or": CH_OR, "ch_xor": CH_XOR, "ch_bw2": CH_BW2, "ch_shl": CH_SHL, "ch_shr": CH_SHR,
+    "ch_byte": CH_BYTE, "ch_sh2": CH_SH2, "ch_small": CH_SMALL, "ch_pow": CH_POW, "ch_m": CH_M, "ch_inr": CH_INR,
 }
 
 COLUMN_NAMES: list[str] = [""] * WIDTH
@@ -203,7 +230,7 @@ for _i in range(WORD_LIMBS):
 for _i in range(CARRY_WIDTH):
     COLUMN_NAMES[CARRY_OFFSET + _i] = f"carry[{_i}]"
 for _base, _label, _k in ((GAS_LIMBS, "gas_limb", 4), (SPL, "spl", 2), (SPU, "spu", 2), (TD0, "td0", 3),
-                          (TD1, "td1", 3), (T_F, "f", T_FIELDS)):
+                          (TD1, "td1", 3), (CH_BITS, "ch_bit", 3), (T_F, "f", T_FIELDS)):
     for _i in range(_k):
         COLUMN_NAMES[_base + _i] = f"{_label}[{_i}]"
 del _name, _col, _g, _i, _base, _label, _k

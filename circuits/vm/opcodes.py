@@ -45,6 +45,12 @@ class Group(IntEnum):
     RETURN = 19
     REVERT = 20
     INVALID = 21
+    AND = 22
+    OR = 23
+    XOR = 24
+    BYTE = 25
+    SHL = 26
+    SHR = 27
 
 
 UNPROVEN = 0
@@ -95,6 +101,12 @@ SPECS: dict[Group, GroupSpec] = {
     Group.EQ: GroupSpec("comparison", (0x14,), 3, 2, -1, 2, 1, p2_depth=2),
     Group.ISZERO: GroupSpec("comparison", (0x15,), 3, 1, 0, 1, 1, p2_depth=1),
     Group.NOT: GroupSpec("bitwise", (0x19,), 3, 1, 0, 1, 1, p2_depth=1),
+    Group.AND: GroupSpec("bitwise", (0x16,), 3, 2, -1, 2, 1, p2_depth=2),
+    Group.OR: GroupSpec("bitwise", (0x17,), 3, 2, -1, 2, 1, p2_depth=2),
+    Group.XOR: GroupSpec("bitwise", (0x18,), 3, 2, -1, 2, 1, p2_depth=2),
+    Group.BYTE: GroupSpec("bitwise", (0x1A,), 3, 2, -1, 2, 1, p2_depth=2),
+    Group.SHL: GroupSpec("bitwise", (0x1B,), 3, 2, -1, 2, 1, p2_depth=2),
+    Group.SHR: GroupSpec("bitwise", (0x1C,), 3, 2, -1, 2, 1, p2_depth=2),
     Group.POP: GroupSpec("stack", (0x50,), 2, 1, -1, 1, 0),
     Group.PUSH0: GroupSpec("stack", (0x5F,), 2, 0, 1, 0, 1, p2_depth=0),
     Group.PUSH: GroupSpec("stack", tuple(range(0x60, 0x80)), 3, 0, 1, 0, 1, p2_depth=0),

@@ -36,7 +36,7 @@ from l2.state.tree import (
     value_digest,
 )
 
-__all__ = ["Access", "AccessStep", "replay", "state_trace", "trace_rows"]
+__all__ = ["Access", "AccessStep", "replay", "build_trace", "state_trace", "trace_rows"]
 
 _K = DIGEST_SIZE
 _P64 = np.uint64(P)

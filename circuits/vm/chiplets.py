@@ -1,0 +1,87 @@
+"""Chiplets: rows after the run that each prove one operation too wide for a CPU row.
+
+A CPU row has room for three words (W0, W1, W2) and 48 byte range checks.  An operation whose check
+needs more — a byte-wise AND through nibble lookups, a shift with its one-hot byte position and its
+carries — is proven on *chiplet rows* instead: rows after the halt and the stack drain, which the CPU
+constraints see as idle padding (halted, no selector, no drain), so their word columns and their 32
+W2 range-check slots are free.  A chiplet instance takes two consecutive rows:
+
+    row 1   flag ch_<op>   W0 = first operand    W1 = second operand   W2 = 32 looked-up helper values
+    row 2   flag ch_<x>2   W0 = result           W1 = helper word      W2 = 32 looked-up helper values
+
+**Requests.**  A CPU row whose opcode a chiplet proves sends, with numerator s_op · (1 − err), the
+tuple
+
+    (TAG_REQUEST + group code, zflag2, W0, W1, W2)               (98 fields, β-compressed)
+
+and the first row of a chiplet instance answers with numerator −ch_op and the tuple
+
+    (TAG_REQUEST + group code of ch_op, ch_small, W0, W1, W2 of the next row's W0)
+
+in one auxiliary column of the LogUp sum (it reads the next row, so its pinning constraint skips the
+last row and an assertion sets it to 0 there).  The tags are linear in the one-hot selectors and
+flags, so both fingerprints are linear and the column's constraint has degree 3.  The sum balances
+only if every proven operation has exactly the answers the CPU asked for: the chiplet's result is the
+word the CPU pushed.
+
+**Flags.**  The first-row flags (one per opcode: ch_and, ch_or, ch_xor, ch_shl, ch_shr, ch_byte) and
+second-row flags (ch_bw2, ch_sh2) are bits, at most one is set on a row, and only on halted rows that
+do not drain.  Each chiplet module ties its two rows together: row 1 ⟹ the next row is its row 2,
+and a row 2 follows a row 1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from circuits.vm import expr as E
+from circuits.vm.expr import Constraint
+from circuits.vm.layout import Row
+from circuits.vm.opcodes import Group
+from circuits.vm.tables import TAG_REQUEST
+
+FIRST_ROW_FLAGS: dict[Group, str] = {
+    Group.AND: "ch_and", Group.OR: "ch_or", Group.XOR: "ch_xor",
+    Group.SHL: "ch_shl", Group.SHR: "ch_shr", Group.BYTE: "ch_byte",
+}
+"""Each opcode a chiplet proves, with the flag of its instances' first row."""
+SECOND_ROW_FLAGS = ("ch_bw2", "ch_sh2")
+ALL_FLAGS = (*FIRST_ROW_FLAGS.values(), *SECOND_ROW_FLAGS)
+REQUEST_FIELDS = 2 + 3 * 32
+
+
+def any_flag(row: Row) -> Any:
+    return E.total(getattr(row, f) for f in ALL_FLAGS)
+
+
+def request_numerator(row: Row) -> Any:
+    """s_op · (1 − err): a step that completes asks for its check."""
+    return E.total(row.s(g) for g in FIRST_ROW_FLAGS) * E.ok(row)
+
+
+def request_fp(row: Row, betas: list) -> Any:
+    tag = E.total(row.s(g) * (TAG_REQUEST + int(g)) for g in FIRST_ROW_FLAGS)
+    words = [*row.w0, *row.w1, *row.w2]
+    return E.lincomb(betas[1:REQUEST_FIELDS], [row.zflag2, *words]) + tag
+
+
+def response_numerator(row: Row) -> Any:
+    return -E.total(getattr(row, f) for f in FIRST_ROW_FLAGS.values())
+
+
+def response_fp(cur: Row, nxt: Row, betas: list) -> Any:
+    tag = E.total(getattr(cur, f) * (TAG_REQUEST + int(g)) for g, f in FIRST_ROW_FLAGS.items())
+    words = [*cur.w0, *cur.w1, *nxt.w0]
+    return E.lincomb(betas[1:REQUEST_FIELDS], [cur.ch_small, *words]) + tag
+
+
+def constraints(cur: Row, nxt: Row) -> list[Constraint]:
+    out = []
+    for f in ALL_FLAGS:
+        v = getattr(cur, f)
+        out.append(Constraint(f"{f} is 0 or 1", v * (1 - v), 2, True))
+    flags = any_flag(cur)
+    out.append(Constraint("one chiplet flag at most", flags * (1 - flags), 2, True))
+    out.append(Constraint("chiplets only after the halt", flags * (1 - cur.halted), 2, True))
+    out.append(Constraint("chiplets not on drain rows", flags * cur.drain, 2, True))
+    return out
