@@ -51,6 +51,8 @@ def main() -> None:
     ap.add_argument("--blowup", type=int, default=8)
     ap.add_argument("--width", type=int, default=64)
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON list here")
+    ap.add_argument("--write-results", action="store_true",
+                    help="replace the prover table in benchmarks/RESULTS.md with this sweep")
     args = ap.parse_args()
     results = []
     for lr in args.log_rows:
@@ -61,6 +63,26 @@ def main() -> None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2))
     print(json.dumps({"machine": machine(), "results": results}))
+    if args.write_results:
+        write_table(HERE / "RESULTS.md", results)
+
+
+START, END = "<!-- prover-table:start -->", "<!-- prover-table:end -->"
+
+
+def write_table(path: Path, results: list[dict]) -> None:
+    """Replace the text between the prover-table markers with a table of this sweep."""
+    lines = [START, f"Machine: {machine()}", "",
+             "| rows | columns | prove s | cells/s | verify ms | proof KB | peak RSS MB |",
+             "|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        lines.append(f"| 2^{r['rows'].bit_length() - 1} | {r['columns']} | {r['prove_seconds']:.2f} | "
+                     f"{r['cells_per_second']:,} | {r['verify_seconds'] * 1000:.0f} | {r['proof_bytes'] / 1000:.1f} | "
+                     f"{r['peak_rss_mb']:,.0f} |")
+    lines.append(END)
+    text = path.read_text()
+    a, b = text.index(START), text.index(END) + len(END)
+    path.write_text(text[:a] + "\n".join(lines) + text[b:])
 
 
 if __name__ == "__main__":
