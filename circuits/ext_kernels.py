@@ -331,3 +331,57 @@ def fri_fold(evals: np.ndarray, beta: np.ndarray, inv_2x: np.ndarray) -> np.ndar
             v = out[i, k] + tmp[i, k]
             out[i, k] = v - _P if v >= _P else v
     return out
+
+
+@njit(cache=True, parallel=True)
+def gather_transposed(m: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """out[j, r] = m[rows[r], j] as uint64: selected rows of a row-major matrix, one contiguous row per
+    column (what constraint code wants), in 64 × 64 tiles so reads and writes both stay in cache."""
+    n = rows.shape[0]
+    w = m.shape[1]
+    out = np.empty((w, n), dtype=np.uint64)
+    n_tiles = (n + 63) // 64
+    for t in prange(n_tiles):
+        r0 = t * 64
+        r1 = min(n, r0 + 64)
+        for j0 in range(0, w, 64):
+            j1 = min(w, j0 + 64)
+            for r in range(r0, r1):
+                src = rows[r]
+                for j in range(j0, j1):
+                    out[j, r] = np.uint64(m[src, j])
+    return out
+
+
+@njit(cache=True, parallel=True)
+def combine_transposed(m_t: np.ndarray, coeffs: np.ndarray) -> np.ndarray:
+    """Σ_i coeffs[i] · m_t[i, :] for a (k, n) matrix whose rows are constraint values: (n, 5).
+
+    The transposed twin of :func:`combine_columns`: constraint code produces one contiguous row per
+    constraint, and this combines them without first interleaving them into a row-major matrix.
+    Each sum holds k reduced terms (< 2^31), so it cannot overflow for k < 2^33.
+    """
+    k, n = m_t.shape
+    out = np.empty((n, 5), dtype=np.uint64)
+    n_chunks = (n + 1023) // 1024
+    for c in prange(n_chunks):
+        r0 = c * 1024
+        r1 = min(n, r0 + 1024)
+        acc = np.zeros((r1 - r0, 5), dtype=np.uint64)
+        for i in range(k):
+            c0 = coeffs[i, 0]
+            c1 = coeffs[i, 1]
+            c2 = coeffs[i, 2]
+            c3 = coeffs[i, 3]
+            c4 = coeffs[i, 4]
+            for r in range(r0, r1):
+                v = m_t[i, r]
+                acc[r - r0, 0] += (v * c0) % _P
+                acc[r - r0, 1] += (v * c1) % _P
+                acc[r - r0, 2] += (v * c2) % _P
+                acc[r - r0, 3] += (v * c3) % _P
+                acc[r - r0, 4] += (v * c4) % _P
+        for r in range(r0, r1):
+            for q in range(5):
+                out[r, q] = acc[r - r0, q] % _P
+    return out

@@ -266,6 +266,7 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
 
 _LDE_COLUMN_BLOCK = 16
 _CE_ROW_BLOCK = 1 << 17
+_CE_BLOCK_CELLS = 1 << 24
 _DEEP_ROW_BLOCK = 1 << 18
 
 
@@ -322,24 +323,27 @@ def _composition_evaluations(air: Air, public_inputs: Any, challenges: list[Ext]
     xn = F.pow_array(F.powers(omega_ce, d, start=DOMAIN_SHIFT), n)
     inv_zh_pattern = F.batch_inv(F.sub(xn, np.uint64(1)))
     q = np.empty((N_ce, 5), dtype=np.uint64)
-    block = min(_CE_ROW_BLOCK, N_ce)
+    # Block height scaled to the width so a block's working set (two copies of every column plus one
+    # row per constraint) stays near _CE_BLOCK_CELLS values whatever the AIR.
+    per_row = 2 * (w + 5 * a) + n_trans + len(aux_coefs)
+    block = max(d, min(_CE_ROW_BLOCK, N_ce, 1 << max(0, (_CE_BLOCK_CELLS // max(1, per_row)).bit_length() - 1)))
     for s0 in range(0, N_ce, block):
         idx = np.arange(s0, s0 + block)
         rows = idx * stride
         nrows = ((idx + d) % N_ce) * stride  # x ↦ ω_n·x moves d steps along the coset
-        cur_blk = np.ascontiguousarray(main_lde[rows].T, dtype=np.uint64)
-        nxt_blk = np.ascontiguousarray(main_lde[nrows].T, dtype=np.uint64)
+        cur_blk = ek.gather_transposed(main_lde, rows)
+        nxt_blk = ek.gather_transposed(main_lde, nrows)
         cur = [BaseVec(cur_blk[j]) for j in range(w)]
         nxt = [BaseVec(nxt_blk[j]) for j in range(w)]
         x = F.powers(omega_ce, block, start=DOMAIN_SHIFT * pow(omega_ce, s0, F.P) % F.P)
         inv_zh = np.tile(inv_zh_pattern, block // d)
         zt_inv = F.mul(F.sub(x, np.uint64(pow(omega_n, n - 1, F.P))), inv_zh)
 
-        cs = np.empty((block, n_trans), dtype=np.uint64)
+        cs = np.empty((n_trans, block), dtype=np.uint64)  # one contiguous row per constraint
         for i, c in enumerate(air.evaluate_transition(cur, nxt, public_inputs)):
-            cs[:, i] = c.v if isinstance(c, BaseVec) else int(c) % F.P
-        acc = ek.combine_columns(cs, main_coefs)
-        acc_cyc = ek.combine_columns(np.ascontiguousarray(cs[:, cyclic]), cyc_coefs) if cyclic else None
+            cs[i] = c.v if isinstance(c, BaseVec) else int(c) % F.P
+        acc = ek.combine_transposed(cs, main_coefs)
+        acc_cyc = ek.combine_transposed(np.ascontiguousarray(cs[cyclic]), cyc_coefs) if cyclic else None
         acur = anxt = None
         if a:
             a_cur = aux_lde[rows].astype(np.uint64)
@@ -357,7 +361,7 @@ def _composition_evaluations(air: Air, public_inputs: Any, challenges: list[Ext]
         if acc_cyc is not None:
             qb = ek.ext_add(qb, ek.ext_mul_base(acc_cyc, inv_zh))
         for point, cols, ccoefs, aux_items, const in boundary:
-            num = ek.combine_columns(np.ascontiguousarray(cur_blk[cols].T), ccoefs) if cols else \
+            num = ek.combine_transposed(np.ascontiguousarray(cur_blk[cols]), ccoefs) if cols else \
                 np.zeros((block, 5), dtype=np.uint64)
             for col, c in aux_items:
                 num = ek.ext_add(num, ek.ext_mul_scalar(acur[col].v, c.to_array()))
