@@ -93,6 +93,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from circuits import ext_kernels as ek
 from circuits import state_layout as L
 from circuits.air import Air, Assertion
 from circuits.extension import Ext
@@ -304,15 +305,17 @@ class StateAir(Air):
         start = c[L.START]
 
         # ---- row kinds: one-hot, blocks of level rows then H0 … H4, padding to the end ------------
+        # H1 … H3 need no range: H1' = H0, H2' = H1, H3' = H2, H4' = H3 make each equal to a boolean
+        # H0 or H4 on another row (rows 0 … 3 included, through H4 on rows 1 … 3)
         for col, nm in zip(L.KINDS, _KIND_NAMES):
-            s.add(f"{nm} is boolean", 2, c[col] * (1 - c[col]), row=True)
+            if nm not in ("H1", "H2", "H3"):
+                s.add(f"{nm} is boolean", 2, c[col] * (1 - c[col]), row=True)
         s.add("one row kind", 1, sum(c[col] for col in L.KINDS) - 1, row=True)
         for a, b, na, nb in ((L.H0, L.H1, "H0", "H1"), (L.H1, L.H2, "H1", "H2"),
                              (L.H2, L.H3, "H2", "H3"), (L.H3, L.H4, "H3", "H4")):
             s.add(f"{nb}' = {na}", 1, n[b] - c[a])
         s.add("a level row is not followed by padding", 2, lv * n[L.PAD])
         s.add("padding runs to the end", 2, pad * (1 - n[L.PAD]))
-        s.add("XO/XN rows are not followed by SH", 2, (xo + xn) * n_sh)
         s.add("XO is followed by XO or H0", 2, xo * (n_sh + n_xn))
         s.add("XN is followed by XN or H0", 2, xn * (n_sh + n_xo))
         s.add("start' = H4·(1 − PAD')", 2, n[L.START] - c[L.H4] * (1 - n[L.PAD]))
@@ -341,10 +344,10 @@ class StateAir(Air):
         # ---- access flags ----------------------------------------------------------------------------
         on, nn, ko, kn = c[L.ON], c[L.NN], c[L.KO], c[L.KN]
         sp, cl, dnc, hl = c[L.SP], c[L.CL], c[L.DNC], c[L.HL]
-        # is_write is pinned to 0/1 by the bus tuple; RZ needs no range (DZ·r = 0 and (DNC − DZ)·(r −
-        # permutation output) = 0 cannot both hold for RZ ∉ {0, 1}: no permutation output is zero)
-        for col, nm in ((L.KO, "KO"), (L.KN, "KN")):
-            s.add(f"{nm} is boolean", 2, c[col] * (1 - c[col]), row=True)
+        # No range checks are needed on the flags: ON, NN are 0/1 by the zero tests; is_write by the
+        # bus tuple; KO ∉ {0, 1} forces ON = 0, KN = 0, NN = 1 below, so SP = KO ∉ {0, 1}, which the
+        # last level row (XN ⇔ SP) or SP·(1 − HL) refuses — and KN likewise through CL; RZ ∉ {0, 1}
+        # would ask for r = 0 and r = a permutation output at once.
         s.add("ON·KO = 0", 2, on * ko, row=True)
         s.add("NN·KN = 0", 2, nn * kn, row=True)
         s.add("KO·(1 − NN − KN) = 0 (K' does not vanish)", 2, ko * (1 - nn - kn), row=True)
@@ -481,7 +484,8 @@ class StateAir(Air):
             for j in range(k):
                 nxt_el = c[win[j + 1]] if j + 1 < k else 0
                 s.add(f"reload: {label} window'[{j}] = window[{j + 1}]", 3, jump * (n[win[j]] - nxt_el))
-        s.add("RELOAD only on level rows", 2, reload * (1 - lv), row=True)
+        # RELOAD on a row that is not a level row is refused by these: after a non-start row it makes
+        # rot' = −1 and jump' = 1, which ask CTR ≠ 30 and CTR = 30 at once; on a start row, RELOAD = lv.
         s.add("RELOAD·CTR = 0", 2, reload * ctr, row=True)
         s.add("start: RELOAD = level row", 2, start * (lv - reload), row=True)
         s.add("rotate: CTR' = CTR + 1", 2, rot * (n[L.CTR] - ctr - 1))
@@ -517,10 +521,11 @@ class StateAir(Air):
         """V = Σ_k 1/(α − φ(access k)) over the public list (cached for the last challenges)."""
         if pi is None or not isinstance(challenges[0], Ext):
             return Ext.zero()
-        key = (id(pi), tuple(ch.c for ch in challenges))
-        if self._sum_cache is None or self._sum_cache[0] != key:
-            self._sum_cache = (key, self.bus.public_sum(pi.tuples(), challenges[:2]))
-        return self._sum_cache[1]
+        key = tuple(ch.c for ch in challenges[:2])
+        cached = self._sum_cache
+        if cached is None or cached[0] is not pi or cached[1] != key:   # holds pi: its id stays unique
+            cached = self._sum_cache = (pi, key, self.bus.public_sum(pi.tuples(), challenges[:2]))
+        return cached[2]
 
     def aux_transition_names(self) -> list[str]:
         return (["access bus: u·(α − φ) = 1"]
@@ -552,8 +557,6 @@ class StateAir(Air):
         return out
 
     def build_aux_trace(self, main: np.ndarray, challenges: Sequence[Ext], pi: StateInputs) -> np.ndarray:
-        from circuits import ext_kernels as ek
-
         alpha, gamma, beta = challenges
         n = main.shape[0]
         aux = np.zeros((n, L.AUX_WIDTH, 5), dtype=np.uint64)

@@ -8,7 +8,7 @@ Every access to the state tree (a read or a write of one key) is a *block* of co
 followed, after the last block, by padding rows (at least one: the last row is always padding).
 L = max(old path depth, new path depth); L = 0 when the key's path ends at the root.
 
-Columns (offsets below; ``*`` = the same value on every row of a block, "access columns")::
+Columns (offsets below; ``*``: access columns, the same value on every row of a block)::
 
       0         298        596       612    621      623  631  639
       | Poseidon2 | Poseidon2 | scratch | kind | start | R  | NR*|
@@ -16,9 +16,9 @@ Columns (offsets below; ``*`` = the same value on every row of a block, "access 
       (old path / (new path /  child_o, child_n on level rows;
        sponges)    sponges)    vd_o, vd_n on H2 and H3
 
-     639  640  648  656  672  688    689      697        721     725       791      794     810    819    827  829
-      |idx*| K* | K'*| OL*| NL*| write*| flags* | T_o T_n SB*| inv,rz | key bits | counter | windows| w wsum| bytes| table|
-      | 1  | 8  | 8  | 16 | 16 | 1     | 8      | 8  8  8    | 4      | 31+31+4  | 3       | 8 + 8  | 8  1  | 8    | 2    |
+     639  640  648  656  672  688    689     697          721      725        791      794      810      819    827 829
+      |idx*| K* | K'*| OL*| NL*|write*|flags*| T_o T_n SB* |inv,rz,dz| key bits | counter| windows| w,wsum| bytes|tab|
+      | 1  | 8  | 8  | 16 | 16 | 1    | 8    | 8   8   8   | 4       | 31+31+4  | 3      | 8 + 8  | 8 + 1 | 8    | 2 |
 
 Row kinds are one-hot: ``SH`` (level row where the old and the new path both run, sharing the sibling),
 ``XO`` / ``XN`` (level rows where only the old / only the new path runs: the extra levels of a
@@ -114,9 +114,11 @@ BOTTOM_SIB = _take(DIGEST_SIZE)  # sibling on the last level row
 ACCESS_BLOCK = [IDX, *KEY, *OLD_LIMBS, *NEW_LIMBS, IS_WRITE]
 """The bus tuple of an access: (idx, key[8], old limbs[16], new limbs[16], is_write)."""
 
-BLOCK_CONSTANT = [*KEY, *OTHER_KEY, *OLD_LIMBS, *NEW_LIMBS, IS_WRITE, *FLAGS, *T_OLD, *T_NEW,
-                  *BOTTOM_SIB, *NEW_ROOT]
-"""Columns that keep their value from a block's first row to its H4 row."""
+BLOCK_CONSTANT = [*KEY, *OTHER_KEY, *OLD_LIMBS, *NEW_LIMBS, KO, KN, HL, *T_OLD, *T_NEW, *BOTTOM_SIB, *NEW_ROOT]
+"""Columns constrained to keep their value from a block's first row to its H4 row.  The other
+access columns need no such constraint: ON and NN follow from the limbs on every row, SP, CL and DNC
+are products of constant flags on every row, and is_write counts on the H0 row only (the bus reads it
+there and the read rule holds there)."""
 
 # ---- per-row helpers -----------------------------------------------------------------------------
 INV_OLD = _one()        # inverse of Σ old limbs (when ≠ 0)

@@ -31,7 +31,6 @@ from l2.state.tree import (
     MerkleProof,
     StateTree,
     _Branch,
-    _Leaf,
     _node_digest,
     value_digest,
 )
@@ -232,8 +231,14 @@ def _cap(tag: int) -> np.ndarray:
 
 
 def build_trace(steps: Sequence[AccessStep], prev_root: Sequence[int], min_rows: int = L.TABLE_SIZE
-                ) -> np.ndarray:  # noqa: C901 - one pass over the layout
-    """The trace of :class:`~circuits.state_air.StateAir` for ``steps`` replayed from ``prev_root``."""
+                ) -> np.ndarray:
+    """The trace of :class:`~circuits.state_air.StateAir` for ``steps`` replayed from ``prev_root``.
+
+    One pass over the layout, every column group filled for all rows at once; the trace has the
+    next power of two above the used rows (at least ``min_rows`` and the 256 rows of the byte table).
+    Raises ValueError when the steps' proofs do not fold to their roots or the hash rows disagree
+    with the proofs' terminals (a witness that the tree did not produce).
+    """
     m = len(steps)
     if m == 0:
         raise ValueError("at least one access")
