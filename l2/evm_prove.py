@@ -6,18 +6,22 @@
 records the trace, refuses the run when it executed anything the execution circuit does not prove
 (naming the opcode and the pc, see :mod:`circuits.vm.proven`), and otherwise proves the statement
 
-    "running CODE with GAS gas halts with STATUS after using GAS_USED gas, with empty output"
+    "running CODE at ADDRESS, called by CALLER with VALUE wei and CALLDATA, with GAS gas halts with
+     STATUS after using GAS_USED gas, returning OUTPUT (read from memory at OUTPUT_OFFSET)"
 
-with the execution circuit (:class:`circuits.vm.air.VmAir`).  The proven opcodes cannot read calldata,
-call value, the caller or storage, so the statement does not depend on them.
+and reading the storage slots it touches with their original values and, when it succeeds, leaving
+them with their final values and REFUND on the refund counter — with the execution circuit
+(:class:`circuits.vm.air.VmAir`).
 
 The proof file carries its statement, so ``verify_file(path)`` needs nothing else::
 
     magic "L2EVMPF" | version u8 | statement_len u32 | statement | proof_len u32 | proof (verifier format)
 
 where the statement is ``code_len u32 | code | gas_limit u64 | status u8 | gas_used u64 |
-output_len u32 | output`` (little-endian).  Every byte is bound: a short, long or altered file is
-refused with :class:`EvmProofError` or :class:`verifier.errors.VerificationError`.
+output_offset u32 | output_len u32 | output | address (20) | caller (20) | value (32, big-endian) |
+calldata_len u32 | calldata | slots u32 | refund u32 | (slot, original value) × slots (32 bytes each,
+big-endian) | final value × slots (when the run succeeds)`` (little-endian).  Every byte is bound: a
+short, long or altered file is refused with :class:`EvmProofError` or :class:`verifier.errors.VerificationError`.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import typer
 from circuits.vm.air import VmAir, VmStatement
 from circuits.vm.layout import MAX_GAS
 from circuits.vm.proven import unproven_steps
+from circuits.vm.tables import Environment
 from circuits.vm.witness import StepRecord, WitnessError, build_trace
 from prover.stark import ProverError, prove
 from verifier.errors import VerificationError
@@ -49,7 +54,7 @@ __all__ = ["evm_prove_app", "prove_code", "verify_file", "verify_bytes", "EvmPro
            "trace_to_steps"]
 
 MAGIC = b"L2EVMPF"
-VERSION = 1
+VERSION = 2
 MIN_SECURITY = 100
 
 
@@ -74,8 +79,12 @@ def record_run(code: bytes, input: bytes = b"", gas: int = DEFAULT_GAS, value: i
 
 
 def trace_to_steps(trace: ExecutionTrace) -> list[StepRecord]:
-    return [StepRecord(s.pc, s.opcode, s.gas_before, s.stack_pointer_before, s.pops, s.pushes, s.error)
-            for s in trace.steps]
+    out = []
+    for s in trace.steps:
+        op = s.storage_ops[0] if s.storage_ops else None
+        out.append(StepRecord(s.pc, s.opcode, s.gas_before, s.stack_pointer_before, s.pops, s.pushes, s.error,
+                              slot_before=op.value_before if op else 0, slot_warm=op.warm_before if op else False))
+    return out
 
 
 def witness_for(code: bytes, gas: int, trace: ExecutionTrace):
@@ -86,8 +95,11 @@ def witness_for(code: bytes, gas: int, trace: ExecutionTrace):
         more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
         raise EvmProofError(f"the run executes what the circuit does not prove: {listed}{more}")
     result = trace.result
+    call = trace.calls[0]
+    env = Environment(int.from_bytes(call.address, "big"), int.from_bytes(call.caller, "big"), call.value,
+                      bytes(call.calldata))
     try:
-        return build_trace(code, gas, trace_to_steps(trace), result.status, result.gas_left, result.output)
+        return build_trace(code, gas, trace_to_steps(trace), result.status, result.gas_left, result.output, env=env)
     except WitnessError as error:
         raise EvmProofError(str(error)) from None
 
@@ -128,12 +140,34 @@ def _decode_statement(s: bytes) -> VmStatement:
         code = s[4:4 + clen]
         if len(code) != clen:
             raise struct.error("short code")
-        gas_limit, status, gas_used, olen = struct.unpack_from("<QBQI", s, 4 + clen)
-        end = 4 + clen + struct.calcsize("<QBQI")
+        gas_limit, status, gas_used, ooff, olen = struct.unpack_from("<QBQII", s, 4 + clen)
+        end = 4 + clen + struct.calcsize("<QBQII")
         output = s[end:end + olen]
-        if len(output) != olen or end + olen != len(s):
+        if len(output) != olen:
+            raise struct.error("short output")
+        end += olen
+        address, caller, value = s[end:end + 20], s[end + 20:end + 40], s[end + 40:end + 72]
+        (dlen,) = struct.unpack_from("<I", s, end + 72)
+        calldata = s[end + 76:end + 76 + dlen]
+        if len(calldata) != dlen:
+            raise struct.error("short calldata")
+        end += 76 + dlen
+        slots, refund = struct.unpack_from("<II", s, end)
+        end += 8
+        pairs = s[end:end + 64 * slots]
+        if len(pairs) != 64 * slots:
+            raise struct.error("short storage")
+        initial = tuple((int.from_bytes(pairs[64 * i:64 * i + 32], "big"),
+                         int.from_bytes(pairs[64 * i + 32:64 * i + 64], "big")) for i in range(slots))
+        rest = s[end + 64 * slots:]
+        if len(rest) not in (0, 32 * slots) or (slots == 0 and rest):
             raise struct.error("bad length")
-        return VmStatement(code, gas_limit, status, gas_used, output)
+        final = tuple((slot, int.from_bytes(rest[32 * i:32 * i + 32], "big")) for i, (slot, _) in enumerate(initial)) \
+            if rest else ()
+        if not final and status == 1 and slots:
+            raise struct.error("a successful run states its final storage")
+        return VmStatement(code, gas_limit, status, gas_used, output, ooff, calldata, caller,
+                           int.from_bytes(value, "big"), address, initial, final, refund)
     except (struct.error, ValueError) as error:
         raise EvmProofError(f"malformed statement in the proof file: {error}") from None
 

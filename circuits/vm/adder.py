@@ -33,18 +33,14 @@ def _coefficient(row: Row, index: int):
 
 
 def constraints(cur: Row, nxt: Row) -> list[Constraint]:
-    out = []
-    carries = cur.carries
-    for k, c in enumerate(carries):
-        out.append(Constraint(f"carry[{k}] is 0 or 1", c * (1 - c), 2, True))
+    carries = list(cur.carries)
+    out = E.named(E.family(lambda c: c * (1 - c), carries), "carry[{}] is 0 or 1", 2, True)
     a, b, c_ = (_coefficient(cur, i) for i in range(3))
     k_ = _coefficient(cur, 3) * E.ok(cur)  # the constant only on steps that complete (an error row is all 0)
     w0, w1, w2 = E.pairs(cur.w0), E.pairs(cur.w1), E.pairs(cur.w2)
-    for k in range(len(carries)):
-        prev = carries[k - 1] if k else 0
-        form = a * w0[k] + b * w1[k] + c_ * w2[k] + k_ + prev - carries[k] * 65536
-        out.append(Constraint(f"adder byte pair {k}", form, 2, True))
-    return out
+    forms = E.family(lambda x, y, z, prev, c: a * x + b * y + c_ * z + k_ + prev - c * 65536,
+                     w0, w1, w2, [0, *carries[:-1]], carries)
+    return out + E.named(forms, "adder byte pair {}", 2, True)
 
 
 def carry_out(row: Row):

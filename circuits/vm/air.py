@@ -1,20 +1,28 @@
 """The execution circuit: an AIR whose constraints hold exactly when a trace is a correct EVM run.
 
 Statement (:class:`VmStatement`): running ``code`` in one call frame with ``gas_limit`` gas halts with
-``status`` (1 success, 2 revert, 3 exceptional halt) after using ``gas_used`` gas, with empty output.
-The opcodes it covers are those of :mod:`circuits.vm.proven`; a run executing any other opcode cannot
-be written into a trace that satisfies these constraints (its bytecode entry has no selector).
+``status`` (1 success, 2 revert, 3 exceptional halt) after using ``gas_used`` gas, returning ``output``
+— the bytes at ``output_offset`` in memory, which the halting RETURN or REVERT names (empty output:
+the offset is 0) — when called at ``address`` by ``caller`` with ``value`` wei and ``calldata``,
+reading the storage slots ``storage_initial`` lists with those values and, on success, leaving them
+as ``storage_final`` lists with ``refund`` on the refund counter.  The opcodes it covers are those of :mod:`circuits.vm.proven`; a run executing any
+other opcode cannot be written into a trace that satisfies these constraints (its bytecode entry has
+no selector).
 
 Constraint groups, each in the module named like the VM's instruction file it mirrors:
 :mod:`~circuits.vm.cpu` (selectors, gas, stack pointer, halting), :mod:`~circuits.vm.adder` with
 :mod:`~circuits.vm.arithmetic`, :mod:`~circuits.vm.comparison`, :mod:`~circuits.vm.bitwise`,
-:mod:`~circuits.vm.stack`, :mod:`~circuits.vm.control_flow`, :mod:`~circuits.vm.system`, and
-:mod:`~circuits.vm.bus` (the LogUp lookups and the stack's memory-checking argument).
+:mod:`~circuits.vm.stack`, :mod:`~circuits.vm.control_flow`, :mod:`~circuits.vm.memory`,
+:mod:`~circuits.vm.system`; the chiplets (:mod:`~circuits.vm.chiplets`,
+:mod:`~circuits.vm.bitwise_chiplet`, :mod:`~circuits.vm.shift_chiplet`,
+:mod:`~circuits.vm.memory_chiplet`, :mod:`~circuits.vm.memory_words`); and :mod:`~circuits.vm.bus`
+(the LogUp lookups and the stack's and memory's memory-checking arguments).
 
-Boundary assertions: row 0 starts at pc 0 with an empty stack, the gas limit, not halted; the last
-row is halted with the public status, the gas left ``gas_limit − gas_used`` and an empty (drained)
-stack, and holds no table entry.  The auxiliary assertions pin the table region to the public
-entries: S2 starts at 0 and ends at V = Σ_entries 1/(α − f), recomputed here from the code.
+Boundary assertions: row 0 starts at pc 0 with an empty stack and memory, the gas limit, not halted;
+the last row is halted with the public status, the gas left ``gas_limit − gas_used`` and an empty
+(drained) stack, and holds no table entry.  The auxiliary assertions pin the table region to the
+public entries: S2 starts at 0 and ends at V = Σ_entries 1/(α − f), recomputed here from the code and
+the output; the fractions that read the next row are 0 on the last row.
 """
 
 from __future__ import annotations
@@ -31,16 +39,17 @@ from circuits.air import Air, Assertion
 from circuits.extension import Ext
 from circuits.field import P
 from circuits.values import BaseVec, Degree, ExtVec
-from circuits.vm import (adder, bitwise_chiplet, bus, chiplets, comparison, control_flow, cpu, shift_chiplet,
-                         stack, system)
+from circuits.vm import (adder, bitwise_chiplet, bus, chiplets, comparison, control_flow, copy, cpu, environment,
+                         memory, memory_chiplet, memory_words, shift_chiplet, stack, storage, storage_chiplet,
+                         system)
 from circuits.vm.expr import Constraint
-from circuits.vm.layout import (AUX_REQ, AUX_S, AUX_S2, AUX_TW, AUX_WIDTH, CLK, GAS, HALTED, MAX_GAS, PC, SP, STATUS,
-                                T_E, WIDTH, Row)
-from circuits.vm.opcodes import ERROR, REVERTED, SUCCESS
-from circuits.vm.tables import fixed_entries, entry_sum, beta_powers
+from circuits.vm.layout import (AUX_MREQ, AUX_REQ, AUX_S, AUX_S2, AUX_SREQ, AUX_SVER, RF, SUCC, AUX_TW, AUX_WIDTH, CLK, GAS, HALTED, LASTW, MAX_GAS,
+                                MQ, MS, PC, SP, STATUS, T_E, WIDTH, Row, sel)
+from circuits.vm.opcodes import ERROR, REVERTED, SUCCESS, Group
+from circuits.vm.tables import Environment, StorageIO, beta_powers, entry_sum, fixed_entries
 
-CONSTRAINT_MODULES = (cpu, adder, comparison, stack, control_flow, system, chiplets, bitwise_chiplet,
-                      shift_chiplet)
+CONSTRAINT_MODULES = (cpu, adder, comparison, stack, control_flow, memory, environment, copy, storage, system, chiplets, bitwise_chiplet,
+                      shift_chiplet, memory_chiplet, memory_words, storage_chiplet)
 """Main-trace constraint groups in evaluation order (the bus adds its own after them)."""
 
 STATUS_NAMES = {SUCCESS: "success", REVERTED: "revert", ERROR: "error"}
@@ -55,22 +64,76 @@ class VmStatement:
     status: int
     gas_used: int
     output: bytes = b""
+    output_offset: int = 0
+    calldata: bytes = b""
+    caller: bytes = bytes(20)
+    value: int = 0
+    address: bytes = bytes(20)
+    storage_initial: tuple[tuple[int, int], ...] = ()
+    """(slot, value before the run) of every slot the run touches, by slot."""
+    storage_final: tuple[tuple[int, int], ...] = ()
+    """(slot, value after the run) of the same slots when the run succeeds; empty otherwise."""
+    refund: int = 0
+    """The refund counter at the end (EIP-3529, before the transaction's cap); 0 unless success."""
 
     def __post_init__(self):
         if self.status not in STATUS_NAMES:
             raise ValueError("status must be 1 (success), 2 (revert) or 3 (error)")
         if not 0 <= self.gas_used <= self.gas_limit < MAX_GAS:
             raise ValueError("need 0 ≤ gas_used ≤ gas_limit < 2^30")
-        if self.output:
-            raise ValueError("this circuit proves only runs with empty output")
+        if self.output and self.status == ERROR:
+            raise ValueError("an exceptional halt returns no output")
+        if not (0 <= self.output_offset < MEMORY_BOUND and len(self.output) < MEMORY_BOUND):
+            raise ValueError("output offset and size must be below 2^24")
+        if not self.output and self.output_offset:
+            raise ValueError("empty output has offset 0")
+        if len(self.calldata) >= MEMORY_BOUND:
+            raise ValueError("calldata must be shorter than 2^24 bytes")
+        if len(self.caller) != 20 or len(self.address) != 20:
+            raise ValueError("caller and address are 20 bytes")
+        if not 0 <= self.value < 1 << 256:
+            raise ValueError("value must be a 256-bit word")
+        slots = [s for s, _ in self.storage_initial]
+        if slots != sorted(set(slots)) or not all(0 <= s < 1 << 256 and 0 <= v < 1 << 256
+                                                  for s, v in (*self.storage_initial, *self.storage_final)):
+            raise ValueError("initial storage: distinct 256-bit slots in increasing order, 256-bit values")
+        if self.status == SUCCESS and [s for s, _ in self.storage_final] != slots:
+            raise ValueError("final storage names the same slots as the initial storage")
+        if self.status != SUCCESS and (self.storage_final or self.refund):
+            raise ValueError("a run that does not succeed has no final storage and no refund")
+        if not 0 <= self.refund < MAX_GAS:
+            raise ValueError("refund must be below 2^30")
+
+    @property
+    def storage(self) -> StorageIO:
+        return StorageIO(self.storage_initial, self.storage_final)
+
+    @property
+    def environment(self) -> Environment:
+        return Environment(int.from_bytes(self.address, "big"), int.from_bytes(self.caller, "big"), self.value,
+                           self.calldata)
 
     def to_bytes(self) -> bytes:
         return (struct.pack("<I", len(self.code)) + self.code
-                + struct.pack("<QBQI", self.gas_limit, self.status, self.gas_used, len(self.output)) + self.output)
+                + struct.pack("<QBQII", self.gas_limit, self.status, self.gas_used, self.output_offset,
+                              len(self.output)) + self.output
+                + self.address + self.caller + self.value.to_bytes(32, "big")
+                + struct.pack("<I", len(self.calldata)) + self.calldata
+                + struct.pack("<II", len(self.storage_initial), self.refund)
+                + b"".join(s.to_bytes(32, "big") + v.to_bytes(32, "big") for s, v in self.storage_initial)
+                + b"".join(v.to_bytes(32, "big") for _, v in self.storage_final))
 
     def as_dict(self) -> dict:
         return {"code": "0x" + self.code.hex(), "gas_limit": self.gas_limit, "status": STATUS_NAMES[self.status],
-                "gas_used": self.gas_used, "output": "0x" + self.output.hex()}
+                "gas_used": self.gas_used, "output": "0x" + self.output.hex(), "output_offset": self.output_offset,
+                "address": "0x" + self.address.hex(), "caller": "0x" + self.caller.hex(), "value": self.value,
+                "calldata": "0x" + self.calldata.hex(),
+                "storage_initial": {hex(s): hex(v) for s, v in self.storage_initial},
+                "storage_final": {hex(s): hex(v) for s, v in self.storage_final}, "refund": self.refund}
+
+
+MEMORY_BOUND = 1 << 24
+"""Memory offsets and returned sizes the circuit proves stay below this (see :mod:`circuits.vm.memory`)."""
 
 
 def _all_main(cur: Row, nxt: Row) -> list[Constraint]:
@@ -82,14 +145,15 @@ def _all_main(cur: Row, nxt: Row) -> list[Constraint]:
 
 
 @lru_cache(maxsize=64)
-def _table_sum(code: bytes, alpha: tuple, beta: tuple) -> Ext:
-    return entry_sum(fixed_entries(code), Ext(alpha), Ext(beta))
+def _table_sum(code: bytes, output_offset: int, output: bytes, env: Environment, storage: StorageIO, alpha: tuple,
+               beta: tuple) -> Ext:
+    return entry_sum(fixed_entries(code, output_offset, output, env, storage), Ext(alpha), Ext(beta))
 
 
 class VmAir(Air):
     """The EVM execution AIR (single call frame; see :mod:`circuits.vm.proven` for the opcodes)."""
 
-    name = "evm-execution/v1"
+    name = "evm-execution/v2"
     width = WIDTH
     aux_width = AUX_WIDTH
     num_challenges = 2
@@ -139,12 +203,20 @@ class VmAir(Air):
             Assertion(GAS, 0, pi.gas_limit, "gas starts at the gas limit"),
             Assertion(HALTED, 0, 0, "row 0 is a step"),
             Assertion(STATUS, 0, 0, "status starts at 0"),
+            Assertion(MS, 0, 0, "memory starts empty"),
+            Assertion(MQ, 0, 0, "memory's quadratic cost starts at 0"),
+            Assertion(LASTW, 0, P - 1, "no word row before the first"),
+            Assertion(sel(Group.COPYSIZE), 0, 0, "row 0 is no copy's continuation (size)"),
+            Assertion(sel(Group.COPYUNIT), 0, 0, "row 0 is no copy's continuation (unit)"),
+            Assertion(RF, 0, 0, "the refund counter starts at 0"),
+            Assertion(SUCC, 0, 0, "succ starts at 0"),
             Assertion(HALTED, last, 1, "the run has halted"),
             Assertion(STATUS, last, pi.status, "status is the public status"),
             Assertion(GAS, last, pi.gas_limit - pi.gas_used, "gas left = gas limit − gas used"),
             Assertion(SP, last, 0, "the stack is drained"),
             Assertion(T_E, last, 0, "the last row holds no table entry"),
-        ]
+        ] + ([Assertion(RF, last, pi.refund, "the refund counter ends at the public refund")]
+             if pi.status == SUCCESS else [])
 
     # ---- auxiliary trace -----------------------------------------------------------------------
     def aux_transition_names(self):
@@ -163,10 +235,13 @@ class VmAir(Air):
 
     def aux_assertions(self, challenges, pi: VmStatement, n: int) -> list[Assertion]:
         alpha, beta = challenges
-        v = _table_sum(pi.code, alpha.c, beta.c)
+        v = _table_sum(pi.code, pi.output_offset, pi.output, pi.environment, pi.storage, alpha.c, beta.c)
         return [Assertion(AUX_S2, 0, Ext.zero(), "S2 starts at 0"),
                 Assertion(AUX_S2, n - 1, v, "S2 ends at the public table sum"),
-                Assertion(AUX_REQ, n - 1, Ext.zero(), "no chiplet fraction on the last row")]
+                Assertion(AUX_REQ, n - 1, Ext.zero(), "no chiplet fraction on the last row"),
+                Assertion(AUX_MREQ, n - 1, Ext.zero(), "no memory request fraction on the last row"),
+                Assertion(AUX_SREQ, n - 1, Ext.zero(), "no storage request fraction on the last row"),
+                Assertion(AUX_SVER, n - 1, Ext.zero(), "no storage version fraction on the last row")]
 
     def build_aux_trace(self, main: np.ndarray, challenges, pi) -> np.ndarray:
         n = main.shape[0]

@@ -43,10 +43,11 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
         Constraint("bitwise row 2 follows a row 1", nxt.ch_bw2 * (1 - bw1), 2, False),
     ]
     two_b, two_d = 1 << (AND_SHIFT + 1), 1 << (2 * AND_SHIFT)
-    for k in range(32):
-        a, b, c = cur.w0[k], cur.w1[k], nxt.w0[k]
-        packed = cur.w2[k] + nxt.w2[k] * 16 - a
-        expr = (bw1 * (packed * 2 - b * two_b)
-                - (cur.ch_and * (c * 2) + (cur.ch_or * 2 + cur.ch_xor) * (a + b - c)) * two_d)
-        out.append(Constraint(f"bitwise byte {k}", expr, 2, False))
+    derived = cur.ch_or * 2 + cur.ch_xor
+
+    def byte(a, b, c, low, high):
+        return bw1 * ((low + high * 16 - a) * 2 - b * two_b) - (cur.ch_and * (c * 2) + derived * (a + b - c)) * two_d
+
+    out += E.named(E.family(byte, list(cur.w0), list(cur.w1), list(nxt.w0), list(cur.w2), list(nxt.w2)),
+                   "bitwise byte {}", 2, False)
     return out

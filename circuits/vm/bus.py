@@ -3,14 +3,22 @@
 Every fraction below sits in one running sum S (cyclic: S' = S + Σ h − m·w, so the sum over all rows
 is 0) with challenges α (the point) and β (tuple compression, f = Σ_j β^j · field_j):
 
-* **bytecode**: each live row looks up (TAG_CODE, pc, group code, n, jd, (s_push + s_push0)·W2 in
+* **bytecode**: each live row (but a copy's continuation rows) looks up (TAG_CODE, pc, group code, n, jd, (s_push + s_push0)·W2 in
   3-byte chunks): the opcode group, its n, the JUMPDEST flag and a PUSH's word are the code's;
 * **range**: 48 byte limbs a row (W2, gas, sp tests, time gaps) look up (TAG_RANGE, v); on the rows
   of a bitwise chiplet the 32 W2 slots look up (TAG_AND, key) instead (the tag is linear in the
   chiplet flags, see :mod:`circuits.vm.bitwise_chiplet`);
 * **jump gaps**: an invalid-jump halt looks up (TAG_JDGAP, lo, hi) (:mod:`circuits.vm.control_flow`);
 * **chiplet requests**: a step proven by a chiplet sends its request, the chiplet's first row answers
-  it (:mod:`circuits.vm.chiplets`);
+  it (:mod:`circuits.vm.chiplets`); memory accesses likewise on their own column
+  (:mod:`circuits.vm.memory`, :mod:`circuits.vm.memory_chiplet`);
+* **memory versions**: the memory chiplet's consumed and produced word versions, and each word's
+  initial and final version (:mod:`circuits.vm.memory_words`);
+* **storage**: storage requests and answers, slot versions, and the public original and final values
+  (:mod:`circuits.vm.storage`, :mod:`circuits.vm.storage_chiplet`);
+* **environment**: the environment opcodes' values and calldata words (:mod:`circuits.vm.environment`);
+* **returned data**: the halting RETURN/REVERT's (offset, size) and each returned word, looked up in
+  entries that must each be hit exactly once (:mod:`circuits.vm.memory`);
 * **table side**: each row of the table region contributes −m/(α − f); its entries are pinned by a
   second sum S2' = S2 + e/(α − f) that must reach V, the sum the verifier computes from the public
   code, with e ∈ {0, 1} and m·(1 − e) = 0 — so every looked-up tuple is one of the public entries;
@@ -35,16 +43,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from circuits.vm import bitwise_chiplet, chiplets, comparison, control_flow, stack
+from circuits.vm import (bitwise_chiplet, chiplets, comparison, control_flow, copy, environment, memory,
+                         memory_chiplet, memory_words, stack, storage, storage_chiplet)
 from circuits.vm import expr as E
 from circuits.vm.expr import Constraint
-from circuits.vm.layout import (AUX_C01, AUX_CODE, AUX_P2, AUX_P3, AUX_RANGE, AUX_REQ, AUX_S, AUX_S2,
-                                AUX_TW, RANGE_PAIRS, T_FIELDS, Row)
+from circuits.vm.layout import (AUX_C01, AUX_CODE, AUX_ENV, AUX_MEM, AUX_MREQ, AUX_OUT, AUX_SPUB, AUX_SREQ, AUX_SVER, AUX_P2, AUX_P3, AUX_RANGE,
+                                AUX_REQ, AUX_S, AUX_S2, AUX_TW, RANGE_PAIRS, T_FIELDS, Row)
 from circuits.vm.opcodes import Group
 from circuits.vm.tables import CHUNKS, TAG_AND, TAG_CODE, TAG_JDGAP, TAG_RANGE, TAG_STACK
 
 STACK_TUPLE = 3 + 32
-LONGEST_TUPLE = chiplets.REQUEST_FIELDS
+LONGEST_TUPLE = max(chiplets.REQUEST_FIELDS, storage_chiplet.VERSION_FIELDS)
 NUM_BETAS = LONGEST_TUPLE
 
 
@@ -91,6 +100,7 @@ def fractions(cur: Row, nxt: Row, betas: list) -> list[list[tuple[Any, Any]]]:
     push = cur.s(Group.PUSH) + cur.s(Group.PUSH0)
     chunks = [push * c for c in E.chunks3(cur.w2)]
     code_fp = E.lincomb(betas[1:5 + CHUNKS], [cur.pc, E.group_code(cur), cur.n, cur.jd, *chunks]) + TAG_CODE
+    steps = E.live(cur) - copy.micro(cur)  # a copy's COPYSIZE and COPYUNIT rows have no byte to look up
 
     # stack accesses
     en0, en1 = consume_enables(cur)
@@ -99,7 +109,9 @@ def fractions(cur: Row, nxt: Row, betas: list) -> list[list[tuple[Any, Any]]]:
     f1 = _stack_fp(betas, cur.a1, cur.tp1, fw1)
     boolean = E.total(cur.s(g) for g in comparison.BOOLEAN_RESULT)
     dup, swap = cur.s(Group.DUP), cur.s(Group.SWAP)
-    value2 = (E.scale(fw2, 1 - boolean - dup - swap) + E.scale(fw0, dup) + E.scale(fw1, swap)
+    # MLOAD and the environment opcodes push from W1 (W2 holds the expansion witness, a gap)
+    mload = E.total(cur.s(g) for g in (Group.MLOAD, Group.SLOAD, *environment.READS))
+    value2 = (E.scale(fw2, 1 - boolean - dup - swap - mload) + E.scale(fw0, dup) + E.scale(fw1, swap + mload)
               + E.scale(betas[3], boolean * cur.res))
     f2 = _stack_fp(betas, stack.p2_address(cur), time + 2, value2)
     f3 = _stack_fp(betas, cur.a3, time + 3, fw0)
@@ -107,12 +119,20 @@ def fractions(cur: Row, nxt: Row, betas: list) -> list[list[tuple[Any, Any]]]:
     f_gap = E.lincomb(betas[1:3], [lo, hi]) + TAG_JDGAP
 
     cols: list[list[tuple[Any, Any]]] = [
-        [(E.live(cur), code_fp)],
+        [(steps, code_fp)],
         [(-en0, f0), (-en1, f1)],
         [(en2, f2)],
         [(en3, f3), (cur.e_jd * cur.zflag2, f_gap)],
         [(chiplets.request_numerator(cur), chiplets.request_fp(cur, betas)),
          (chiplets.response_numerator(cur), chiplets.response_fp(cur, nxt, betas))],
+        memory_chiplet.fractions(cur, betas),
+        [(memory.request_numerator(cur), memory.request_fp(cur, betas)),
+         memory_chiplet.response(cur, nxt, betas)],
+        [(cur.mret, memory.retcall_fp(cur, betas)), (cur.ch_mout, memory_words.output_fp(cur, betas))],
+        environment.fractions(cur, betas),
+        [(storage.step(cur), storage.request_fp(cur, betas)), storage_chiplet.response(cur, nxt, betas)],
+        storage_chiplet.version_fractions(cur, nxt, betas),
+        storage_chiplet.public_fractions(cur, betas),
     ]
     values = range_values(cur)
     tags = range_tags(cur)
@@ -122,17 +142,19 @@ def fractions(cur: Row, nxt: Row, betas: list) -> list[list[tuple[Any, Any]]]:
     return cols
 
 
-INVERSE_COLUMNS = [AUX_CODE, AUX_C01, AUX_P2, AUX_P3, AUX_REQ] + [AUX_RANGE + k for k in range(RANGE_PAIRS)]
+INVERSE_COLUMNS = [AUX_CODE, AUX_C01, AUX_P2, AUX_P3, AUX_REQ, AUX_MEM, AUX_MREQ, AUX_OUT, AUX_ENV, AUX_SREQ, AUX_SVER,
+                   AUX_SPUB] + \
+    [AUX_RANGE + k for k in range(RANGE_PAIRS)]
 """The auxiliary column of each entry of :func:`fractions`."""
-FRACTION_DEGREES = [3, 3, 3, 3, 3] + [3] * RANGE_PAIRS
+FRACTION_DEGREES = [3] * len(INVERSE_COLUMNS)
 """Degree of each inverse column's pinning constraint."""
-READS_NEXT = frozenset({AUX_REQ})
+READS_NEXT = frozenset({AUX_REQ, AUX_MREQ, AUX_SREQ, AUX_SVER})
 """Inverse columns whose fractions read the next row (their pinning skips the last row)."""
-FRACTIONS_PER_ROW = 1 + 2 + 1 + 2 + 2 + 2 * RANGE_PAIRS + 1
+FRACTIONS_PER_ROW = 1 + 2 + 1 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 * RANGE_PAIRS + 1
 
 
 def table_fp(cur: Row, betas: list):
-    return E.lincomb(betas[:T_FIELDS], cur.fields)
+    return E.lincomb(betas[:T_FIELDS + 1], [*cur.fields, cur.t_one])
 
 
 def main_constraints(cur: Row, nxt: Row) -> list[Constraint]:
@@ -143,13 +165,17 @@ def main_constraints(cur: Row, nxt: Row) -> list[Constraint]:
         Constraint("C1 consumes an earlier version", E.packed(cur.td1) - en1 * (time + 1 - cur.tp1 - 1), 3, True),
         Constraint("table flag e is 0 or 1", cur.e * (1 - cur.e), 2, True),
         Constraint("lookups hit only table entries", cur.m * (1 - cur.e), 2, True),
+        Constraint("a once entry is looked up exactly once", cur.t_one * (cur.m - 1), 2, True),
     ]
 
 
 def aux_constraints(cur: Row, nxt: Row, aux_cur: list, aux_nxt: list, alpha, betas: list) -> list[Constraint]:
     out = []
     names = ["bytecode lookup inverse", "stack consume inverses", "stack produce P2 inverse",
-             "stack produce P3 and jump-gap inverses", "chiplet request and response inverses"] + \
+             "stack produce P3 and jump-gap inverses", "chiplet request and response inverses",
+             "memory version inverses", "memory request and response inverses", "returned data inverses",
+             "environment inverses", "storage request and response inverses", "storage version inverses",
+             "storage public inverses"] + \
         [f"range pair {k} inverse" for k in range(RANGE_PAIRS)]
     cols = fractions(cur, nxt, betas)
     for name, col, fr, deg in zip(names, INVERSE_COLUMNS, cols, FRACTION_DEGREES):

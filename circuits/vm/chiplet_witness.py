@@ -26,6 +26,7 @@ def bitwise_rows(groups: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray
     """(2m, WIDTH) rows proving c = a op b for m instances (``groups`` holds each one's Group)."""
     m = len(groups)
     out = np.zeros((2 * m, L.WIDTH), dtype=np.int64)
+    out[:, L.CH_POW] = 1  # 2^r with r = 0 wherever the shift chiplet does not set r
     first, second = out[0::2], out[1::2]
     for g, col in BITWISE_FLAGS.items():
         first[:, col] = groups == int(g)
@@ -43,6 +44,7 @@ def shift_rows(groups: np.ndarray, s: np.ndarray, a: np.ndarray, result: np.ndar
     """(2m, WIDTH) rows proving result = SHL/SHR/BYTE(s, a) for m instances."""
     m = len(groups)
     out = np.zeros((2 * m, L.WIDTH), dtype=np.int64)
+    out[:, L.CH_POW] = 1  # 2^r with r = 0 wherever the shift chiplet does not set r
     first, second = out[0::2], out[1::2]
     for g, col in SHIFT_FLAGS.items():
         first[:, col] = groups == int(g)

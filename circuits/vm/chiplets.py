@@ -46,7 +46,12 @@ FIRST_ROW_FLAGS: dict[Group, str] = {
 }
 """Each opcode a chiplet proves, with the flag of its instances' first row."""
 SECOND_ROW_FLAGS = ("ch_bw2", "ch_sh2")
-ALL_FLAGS = (*FIRST_ROW_FLAGS.values(), *SECOND_ROW_FLAGS)
+MEMORY_FLAGS = ("ch_m0", "ch_mld", "ch_mst", "ch_mst8", "ch_msth", "ch_m2", "ch_mreg", "ch_mout")
+"""The memory chiplet's rows (:mod:`circuits.vm.memory_chiplet`, :mod:`circuits.vm.memory_words`),
+which answer over their own bus columns."""
+STORAGE_FLAGS = ("ch_sld", "ch_sst", "ch_s2", "ch_slot", "ch_slot2")
+"""The storage chiplet's rows (:mod:`circuits.vm.storage_chiplet`)."""
+ALL_FLAGS = (*FIRST_ROW_FLAGS.values(), *SECOND_ROW_FLAGS, *MEMORY_FLAGS, *STORAGE_FLAGS)
 REQUEST_FIELDS = 2 + 3 * 32
 
 

@@ -17,9 +17,10 @@ on z = Σ d (EQ), Σ a (ISZERO), Σ cond (JUMPI).  The boolean result is one col
 and P2 produces the word (res, 0, …, 0).  Stack: LT, GT, EQ consume a, b and produce at sp−2;
 ISZERO consumes a and produces at sp−1; gas 3.
 
-A second zero test (zflag2, zinv2, same two identities) reads the high bytes of W0: bytes 2…31 of a
-jump target (zflag2 = [target < 2^16]) and bytes 1…31 of a shift amount or BYTE index
-(zflag2 = [W0 < 256], which the shift chiplet receives with the request).
+A second zero test (zflag2, zinv2, same two identities) reads bytes 2…31 of a jump target (zflag2 =
+[target < 2^16]), bytes 1…31 of a shift amount or BYTE index (zflag2 = [W0 < 256], which the shift
+chiplet receives with the request), the size RETURN or REVERT pops (zflag2 = [no output]) and
+bytes 3…31 of CALLDATALOAD's offset (zflag2 = [offset < 2^24]) and a copy's size (zflag2 = [size = 0]).
 """
 
 from __future__ import annotations
@@ -38,8 +39,10 @@ ADDER_ROUTES = {
 ZERO_TEST_ROUTES = {Group.ISZERO: "w0", Group.EQ: "w2", Group.JUMPI: "w1"}
 """Which word the zero test reads for each group."""
 
-ZERO_TEST2_ROUTES = {Group.JUMP: 2, Group.JUMPI: 2, Group.SHL: 1, Group.SHR: 1, Group.BYTE: 1}
-"""For each group, the first byte of W0 the second zero test reads (it reads W0[from:])."""
+ZERO_TEST2_ROUTES = {Group.JUMP: ("w0", 2), Group.JUMPI: ("w0", 2), Group.SHL: ("w0", 1), Group.SHR: ("w0", 1),
+                     Group.BYTE: ("w0", 1), Group.RETURN: ("w1", 0), Group.REVERT: ("w1", 0),
+                     Group.CALLDATALOAD: ("w0", 3), Group.COPYSIZE: ("w0", 0)}
+"""For each group, the word and the first byte the second zero test reads (word[from:])."""
 
 BOOLEAN_RESULT = (Group.LT, Group.GT, Group.EQ, Group.ISZERO)
 
@@ -49,10 +52,10 @@ def zero_test_sum(row: Row):
 
 
 def zero_test2_sum(row: Row):
-    by_start: dict[int, list] = {}
-    for g, start in ZERO_TEST2_ROUTES.items():
-        by_start.setdefault(start, []).append(row.s(g))
-    return E.total(E.total(sels) * E.total(row.w0[start:]) for start, sels in by_start.items())
+    by_route: dict[tuple[str, int], list] = {}
+    for g, route in ZERO_TEST2_ROUTES.items():
+        by_route.setdefault(route, []).append(row.s(g))
+    return E.total(E.total(sels) * E.total(getattr(row, word)[start:]) for (word, start), sels in by_route.items())
 
 
 def constraints(cur: Row, nxt: Row) -> list[Constraint]:

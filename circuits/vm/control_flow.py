@@ -1,10 +1,10 @@
 """Control-flow opcodes: STOP, JUMP, JUMPI, PC, GAS, JUMPDEST, and the program counter.
 
     taken = (s_jump + s_jumpi · (1 − zflag)) · (1 − err)        zflag tests JUMPI's condition
-    cont · (pc' − pc − 1 − s_push · n − taken · (T − pc − 1)) = 0,   T = a_0 + 2^8 a_1
+    cont · (pc' − pc − 1 − s_push · n + stay − taken · (T − pc − 1)) = 0,   T = a_0 + 2^8 a_1
 
 A continuing step moves to the next instruction (PUSHn skips its n immediate bytes) or, when a jump
-is taken, to the target T = W0.  A taken jump's target is below 2^16 (Σ_{i≥2} a_i = 0, bytes are
+is taken, to the target T = W0; the rows of a copy stay at its pc until its last (stay = 1).  A taken jump's target is below 2^16 (Σ_{i≥2} a_i = 0, bytes are
 non-negative) and the next row's bytecode lookup must report a valid JUMPDEST (jd' = 1), so a jump
 can only land on a JUMPDEST that is not PUSH data.
 
@@ -45,7 +45,7 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
     jump, jumpi = cur.s(Group.JUMP), cur.s(Group.JUMPI)
     w0, w2 = cur.w0, cur.w2
     target = w0[0] + w0[1] * 256
-    step = cur.pc + 1 + cur.s(Group.PUSH) * cur.n
+    step = cur.pc + 1 + cur.s(Group.PUSH) * cur.n - cur.stay  # a copy stays at its pc (circuits.vm.copy)
     s_pc, s_gas = cur.s(Group.PC), cur.s(Group.GAS)
     lo, hi = gap_bounds(cur)
     return [

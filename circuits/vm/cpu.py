@@ -5,7 +5,9 @@ State carried from row to row (cur → nxt), for a live row with err = e_oog + e
 s_invalid (err ∈ {0, 1}: one error kind at most) and pops = 1 − err + e_jd:
 
     clk'    = clk + 1
-    gas'    = (1 − err) · (gas − static_gas)             an error burns all gas
+    gas'    = (1 − err) · (gas − static_gas) − expansion  an error burns all gas; expansion is the
+                                                          memory gas 3·(ms' − ms) + mq' − mq
+                                                          (and a copy's 3 per word, a storage step's sgas)
     sp'     = sp + pops · Δ − drain                       padding rows drain the stack, one word a row
     halted' = halted + err + (1 − err)(s_stop + s_return + s_revert)
     status' = status + (1 − err)(s_stop + s_return + 2 s_revert) + 3 err
@@ -22,6 +24,7 @@ status constant after the halt.  Range facts, each proven with bytes looked up i
 from __future__ import annotations
 
 from circuits.vm import expr as E
+from circuits.vm import copy, memory
 from circuits.vm.expr import Constraint
 from circuits.vm.layout import STACK_LIMIT, Row
 from circuits.vm.opcodes import RUNNING, Group
@@ -56,7 +59,9 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
     err = E.err(cur)
     ok = E.ok(cur)
     out.append(Constraint("clk' = clk + 1", nxt.clk - cur.clk - 1, 1, False))
-    out.append(Constraint("gas' = gas − static gas (all gas on error)", nxt.gas - ok * (cur.gas - E.static_gas(cur)), 2, False))
+    out.append(Constraint("gas' = gas − static gas (all gas on error)",
+                          nxt.gas - ok * (cur.gas - E.static_gas(cur)) + memory.expansion_gas(cur, nxt)
+                          + copy.word_gas(cur) + cur.sgas, 2, False))
     out.append(Constraint("sp' = sp + Δ − drain", nxt.sp - cur.sp - E.pops(cur) * E.stack_delta(cur) + cur.drain, 2, False))
     stops = cur.s(Group.STOP) + cur.s(Group.RETURN) + cur.s(Group.REVERT)
     out.append(Constraint("halted' = halted + halts", nxt.halted - cur.halted - err - ok * stops, 2, False))

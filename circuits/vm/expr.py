@@ -73,6 +73,35 @@ def lincomb(coeffs: Sequence, values: Sequence) -> Any:
     return total(c * v for c, v in zip(coeffs, values))
 
 
+def family(fn, *args) -> list:
+    """[fn(a_k, b_k, …) for each limb k] where list arguments give one value per limb and any other
+    argument is shared by every limb.
+
+    On whole columns the lists are stacked into one (limbs, rows) array and ``fn`` runs once on it
+    (one numpy operation per arithmetic step instead of one per limb); elsewhere it runs limb by limb.
+    """
+    lists = [a for a in args if isinstance(a, (list, tuple))]
+    count = len(lists[0])
+    flat = [v for a in lists for v in a]
+    if any(isinstance(v, BaseVec) for v in flat) and all(isinstance(v, (BaseVec, int)) for v in flat):
+        n = next(len(v) for v in flat if isinstance(v, BaseVec))
+
+        def stacked(a):
+            if not isinstance(a, (list, tuple)):
+                return a
+            return BaseVec(np.stack([v.v if isinstance(v, BaseVec) else np.full(n, v % P, dtype=np.uint64)
+                                     for v in a]))
+
+        out = fn(*(stacked(a) for a in args))
+        return [BaseVec(out.v[k]) for k in range(count)]
+    return [fn(*(a[k] if isinstance(a, (list, tuple)) else a for a in args)) for k in range(count)]
+
+
+def named(exprs: list, name: str, degree: int, cyclic: bool) -> list["Constraint"]:
+    """One constraint per limb, named ``name.format(k)``."""
+    return [Constraint(name.format(k), e, degree, cyclic) for k, e in enumerate(exprs)]
+
+
 def scale(c: Any, v: Any) -> Any:
     """c · v for an extension value c and a base value v.
 

@@ -1,30 +1,52 @@
-"""Trace layout of the execution circuit: one row per EVM step, then padding rows after the halt.
+"""Trace layout of the execution circuit: one row per EVM step, then rows after the halt.
+
+Rows, top to bottom: the steps (a CALLDATACOPY or CODECOPY continues on a COPYSIZE row and one
+COPYUNIT row per write, see :mod:`circuits.vm.copy`); padding rows that drain the stack one word a row; chiplet rows — two
+per bitwise or shift operation (:mod:`circuits.vm.chiplets`), three per memory access
+(:mod:`circuits.vm.memory_chiplet`), one per memory word touched and one per returned word
+(:mod:`circuits.vm.memory_words`), two per storage access and two per slot touched
+(:mod:`circuits.vm.storage_chiplet`); idle rows.  The table region (the fixed entries, see
+:mod:`circuits.vm.tables`) runs alongside in its own columns from row 0.
 
 Main trace (base-field columns), left to right::
 
-    ┌──────────── CPU ─────────────────────────────────────────────────────────────────────┬── table ──┐
-    │ control   │ selectors │ W0 (32) │ W1 (32) │ W2 (32) │ carries │ range limbs          │ E M F0..15│
-    │ clk pc sp │ one per   │ consumed│ consumed│ result /│ 16, one │ gas 4 · sp 4 ·       │ fixed     │
-    │ gas ...   │ Group     │ word 0  │ word 1  │ helper  │ per pair│ stack-time gaps 2×3  │ entries   │
-    └───────────┴───────────┴─────────┴─────────┴─────────┴─────────┴──────────────────────┴───────────┘
+    ┌──────────── CPU ─────────────────────────────────────────────────────────────┬─ chiplets ─┬── table ──┐
+    │ control   │ selectors │ W0 (32) │ W1 (32) │ W2 (32) │ carries │ range limbs  │ flags and  │ E M ONE   │
+    │ clk pc sp │ one per   │ consumed│ consumed│ result /│ 16, one │ gas 4 · sp 4 │ scalar     │ F0..23    │
+    │ gas ms ...│ Group     │ word 0  │ word 1  │ helper  │ per pair│ time gaps 2×3│ helpers    │ entries   │
+    └───────────┴───────────┴─────────┴─────────┴─────────┴─────────┴──────────────┴────────────┴───────────┘
 
 * control: the step's clock, pc, stack depth before the step, gas before the step, halted flag, status
   code, the opcode's n (PUSHn/DUPn/SWAPn) and valid-JUMPDEST flag (both from the bytecode table),
-  helper flags (continue, jump taken, is-zero result and inverse, boolean result), the drain flag of
-  padding rows, the error kinds, the stack addresses of slots C0, C1, P3, the production times of the
+  helper flags (continue, jump taken, two zero tests with their inverses, boolean result), the drain
+  flag of padding rows, the error kinds (out of gas, stack underflow and overflow, invalid jump
+  destination), the memory state (size ms in words, mq = ⌊ms²/512⌋) and a memory step's expansion
+  helpers (grow, need, xa, mret), CALLDATALOAD's flags (cda, cdb), a copy's registers (stay,
+  destination, source, bytes left, size, source kind, copy id, unit type and flags, lookup offset), a
+  storage step's gas and refund change, the refund counter rf and succ, the stack addresses of slots C0, C1, P3, the production times of the
   consumed words, and the out-of-gas gap.
 * W0, W1, W2: 256-bit words as 32 little-endian bytes (limb 0 is the least significant).  W0 and W1
   are the words consumed through slots C0 and C1; W2 is the produced word or, for comparisons, the
-  difference word d of the adder (see :mod:`circuits.vm.adder`).
+  difference word d of the adder (see :mod:`circuits.vm.adder`), or a step's byte-sized witness
+  (an invalid jump's gap bounds, a memory step's expansion; MLOAD and the environment opcodes push
+  from W1).  Chiplet rows reuse the three words for their operands, results and
+  helpers; W2's 32 byte slots are range-checked (or, on bitwise rows, looked up as AND keys).
 * carries: one carry bit per pair of bytes of the shared 256-bit adder.
 * range limbs: bytes that prove gas ∈ [0, 2^30), 1024 − sp ≥ 0, the underflow test, and that every
   consumed word was produced earlier (time gaps, 3 bytes per consuming slot).
-* table: the fixed-entry region (range entries 0..255 and the bytecode entries).  E marks a row
-  holding an entry, M counts how often the CPU looked it up, F0..F15 are its fields (F0 is the tag).
+* chiplets: one flag per chiplet row kind, the shift chiplet's scalars (small, r's bits, 2^r, the
+  multiplier m, BYTE's in-range flag), the memory chiplet's word index and version times (mw, mt1,
+  mt2, mtn) and lastw, the latest memory-word row's index (−1 until the first word row), the storage
+  chiplet's version times, warm flag, gas and refund, and its six zero tests (flags, inverses) with
+  five helper products — the zero tests are filled on every row, the rest is zero on CPU rows.
+* table: the fixed-entry region.  E marks a row holding an entry, M counts how often it is looked
+  up, ONE marks entries that must be looked up exactly once, F0..F23 are its fields (F0 is the tag).
 
 Auxiliary trace (extension-field columns, built after the challenges α, β)::
 
-    ┌ code ┬ C0·C1 ┬ P2 ┬ P3 ┬ table w ┬ range pairs (24) ┬ S ┬ S2 ┐
+    ┌ code ┬ C0·C1 ┬ P2 ┬ P3·gap ┬ chiplet req·resp ┬ memory versions ┬ memory req·resp ┬ output ┬
+    ┬ environment ┬ storage req·resp ┬ storage versions ┬ storage init·final ┬ table w ┬ range pairs (24)
+    ┬ S ┬ S2 ┐
 
 Row views: :class:`Row` gives every column a name, so constraints read ``row.gas`` or ``row.w0[5]``
 rather than indices.
@@ -67,6 +89,35 @@ E_OF = _alloc()
 E_JD = _alloc()
 ZFLAG2 = _alloc()
 ZINV2 = _alloc()
+MS = _alloc()
+MQ = _alloc()
+MG = _alloc()
+NEED = _alloc()
+XA = _alloc()
+MRET = _alloc()
+CDA = _alloc()
+CDB = _alloc()
+STAY = _alloc()
+CPDST = _alloc()
+CPSRC = _alloc()
+CPREM = _alloc()
+KCD = _alloc()
+KCODE = _alloc()
+U_RW = _alloc()
+U_RB = _alloc()
+U_WW = _alloc()
+U_WB = _alloc()
+UBEY = _alloc()
+LASTU = _alloc()
+LASTR = _alloc()
+LOFF = _alloc()
+KMC = _alloc()
+CPID = _alloc()
+CPSIZE = _alloc()
+SGAS = _alloc()
+SREF = _alloc()
+RF = _alloc()
+SUCC = _alloc()
 A0 = _alloc()
 A1 = _alloc()
 A3 = _alloc()
@@ -118,12 +169,39 @@ CH_BITS = _alloc(3)
 CH_POW = _alloc()
 CH_M = _alloc()
 CH_INR = _alloc()
+CH_M0 = _alloc()
+CH_MLD = _alloc()
+CH_MST = _alloc()
+CH_MST8 = _alloc()
+CH_MSTH = _alloc()
+CH_M2 = _alloc()
+CH_MREG = _alloc()
+CH_MOUT = _alloc()
+CH_SLD = _alloc()
+CH_SST = _alloc()
+CH_S2 = _alloc()
+CH_SLOT = _alloc()
+CH_SLOT2 = _alloc()
+STP = _alloc()
+STN = _alloc()
+SWB = _alloc()
+SC = _alloc()
+SR = _alloc()
+S_FLAGS = _alloc(6)
+S_INVS = _alloc(6)
+S_HELP = _alloc(5)
+MW = _alloc()
+MT1 = _alloc()
+MT2 = _alloc()
+MTN = _alloc()
+LASTW = _alloc()
 CHIPLET_WIDTH = _next - CPU_WIDTH
 
 # ---- fixed-entry table -----------------------------------------------------------------------------
 T_E = _alloc()
 T_M = _alloc()
-T_FIELDS = 16
+T_ONE = _alloc()
+T_FIELDS = 24
 T_F = _alloc(T_FIELDS)
 WIDTH = _next
 
@@ -140,8 +218,15 @@ AUX_C01 = 1
 AUX_P2 = 2
 AUX_P3 = 3
 AUX_REQ = 4
-AUX_TW = 5
-AUX_RANGE = 6
+AUX_MEM = 5
+AUX_MREQ = 6
+AUX_OUT = 7
+AUX_ENV = 8
+AUX_SREQ = 9
+AUX_SVER = 10
+AUX_SPUB = 11
+AUX_TW = 12
+AUX_RANGE = 13
 RANGE_VALUES = WORD_LIMBS + 6 + 4 + 6
 """W2 bytes, gas bytes (+ g3 + 192) and the out-of-gas gap, sp bytes, time-gap bytes."""
 RANGE_PAIRS = (RANGE_VALUES + 1) // 2
@@ -205,6 +290,18 @@ class Row:
         return self.c[CH_BITS:CH_BITS + 3]
 
     @property
+    def s_flags(self) -> Sequence:
+        return self.c[S_FLAGS:S_FLAGS + 6]
+
+    @property
+    def s_invs(self) -> Sequence:
+        return self.c[S_INVS:S_INVS + 6]
+
+    @property
+    def s_help(self) -> Sequence:
+        return self.c[S_HELP:S_HELP + 5]
+
+    @property
     def fields(self) -> Sequence:
         return self.c[T_F:T_F + T_FIELDS]
 
@@ -216,6 +313,14 @@ _NAMED = {
     "e": T_E, "m": T_M,
     "ch_and": CH_AND, "ch_or": CH_OR, "ch_xor": CH_XOR, "ch_bw2": CH_BW2, "ch_shl": CH_SHL, "ch_shr": CH_SHR,
     "ch_byte": CH_BYTE, "ch_sh2": CH_SH2, "ch_small": CH_SMALL, "ch_pow": CH_POW, "ch_m": CH_M, "ch_inr": CH_INR,
+    "ms": MS, "mq": MQ, "mg": MG, "need": NEED, "xa": XA, "mret": MRET, "cda": CDA, "cdb": CDB,
+    "stay": STAY, "cpdst": CPDST, "cpsrc": CPSRC, "cprem": CPREM, "kcd": KCD, "kcode": KCODE, "u_rw": U_RW,
+    "u_rb": U_RB, "u_ww": U_WW, "u_wb": U_WB, "ubey": UBEY, "lastu": LASTU, "lastr": LASTR, "loff": LOFF,
+    "kmc": KMC, "cpid": CPID, "cpsize": CPSIZE, "sgas": SGAS, "sref": SREF, "rf": RF, "succ": SUCC,
+    "ch_sld": CH_SLD, "ch_sst": CH_SST, "ch_s2": CH_S2, "ch_slot": CH_SLOT, "ch_slot2": CH_SLOT2, "stp": STP,
+    "stn": STN, "swb": SWB, "sc": SC, "sr": SR,
+    "ch_m0": CH_M0, "ch_mld": CH_MLD, "ch_mst": CH_MST, "ch_mst8": CH_MST8, "ch_msth": CH_MSTH, "ch_m2": CH_M2, "ch_mreg": CH_MREG,
+    "ch_mout": CH_MOUT, "mw": MW, "mt1": MT1, "mt2": MT2, "mtn": MTN, "lastw": LASTW, "t_one": T_ONE,
 }
 
 COLUMN_NAMES: list[str] = [""] * WIDTH
@@ -230,7 +335,8 @@ for _i in range(WORD_LIMBS):
 for _i in range(CARRY_WIDTH):
     COLUMN_NAMES[CARRY_OFFSET + _i] = f"carry[{_i}]"
 for _base, _label, _k in ((GAS_LIMBS, "gas_limb", 4), (SPL, "spl", 2), (SPU, "spu", 2), (TD0, "td0", 3),
-                          (TD1, "td1", 3), (CH_BITS, "ch_bit", 3), (T_F, "f", T_FIELDS)):
+                          (TD1, "td1", 3), (CH_BITS, "ch_bit", 3), (S_FLAGS, "s_flag", 6), (S_INVS, "s_inv", 6),
+                          (S_HELP, "s_help", 5), (T_F, "f", T_FIELDS)):
     for _i in range(_k):
         COLUMN_NAMES[_base + _i] = f"{_label}[{_i}]"
 del _name, _col, _g, _i, _base, _label, _k

@@ -6,6 +6,8 @@ need to know — static gas, how many stack words the step needs, how the stack 
 the four stack-access slots it uses and whether it halts.  PUSHn, DUPn and SWAPn are one group each;
 their ``n`` comes from the bytecode table with the opcode.
 
+COPYSIZE and COPYUNIT belong to no byte: they are the rows a CALLDATACOPY, CODECOPY or MCOPY continues on.
+
 Bytes that the VM executes but the circuit does not prove map to :data:`UNPROVEN` (group code 0): no
 selector has that code, so a step at such a byte cannot be written into a valid trace at all.  Bytes
 the VM does not define execute as INVALID (the VM's rule), and so do they here.
@@ -51,6 +53,23 @@ class Group(IntEnum):
     BYTE = 25
     SHL = 26
     SHR = 27
+    MLOAD = 28
+    MSTORE = 29
+    MSTORE8 = 30
+    MSIZE = 31
+    ADDRESS = 32
+    CALLER = 33
+    CALLVALUE = 34
+    CALLDATASIZE = 35
+    CODESIZE = 36
+    CALLDATALOAD = 37
+    CALLDATACOPY = 38
+    CODECOPY = 39
+    COPYSIZE = 40
+    COPYUNIT = 41
+    MCOPY = 42
+    SLOAD = 43
+    SSTORE = 44
 
 
 UNPROVEN = 0
@@ -107,6 +126,28 @@ SPECS: dict[Group, GroupSpec] = {
     Group.BYTE: GroupSpec("bitwise", (0x1A,), 3, 2, -1, 2, 1, p2_depth=2),
     Group.SHL: GroupSpec("bitwise", (0x1B,), 3, 2, -1, 2, 1, p2_depth=2),
     Group.SHR: GroupSpec("bitwise", (0x1C,), 3, 2, -1, 2, 1, p2_depth=2),
+    # memory steps also pay the expansion gas (circuits.vm.memory), not a static cost
+    Group.MLOAD: GroupSpec("memory", (0x51,), 3, 1, 0, 1, 1, p2_depth=1),
+    Group.MSTORE: GroupSpec("memory", (0x52,), 3, 2, -2, 2, 0),
+    Group.MSTORE8: GroupSpec("memory", (0x53,), 3, 2, -2, 2, 0),
+    Group.MSIZE: GroupSpec("memory", (0x59,), 2, 0, 1, 0, 1, p2_depth=0),
+    Group.ADDRESS: GroupSpec("environment", (0x30,), 2, 0, 1, 0, 1, p2_depth=0),
+    Group.CALLER: GroupSpec("environment", (0x33,), 2, 0, 1, 0, 1, p2_depth=0),
+    Group.CALLVALUE: GroupSpec("environment", (0x34,), 2, 0, 1, 0, 1, p2_depth=0),
+    Group.CALLDATASIZE: GroupSpec("environment", (0x36,), 2, 0, 1, 0, 1, p2_depth=0),
+    Group.CODESIZE: GroupSpec("environment", (0x38,), 2, 0, 1, 0, 1, p2_depth=0),
+    Group.CALLDATALOAD: GroupSpec("environment", (0x35,), 3, 1, 0, 1, 1, p2_depth=1),
+    # a copy takes a row for its opcode (pops the destination and source offsets), a COPYSIZE row (pops
+    # the size, pays 3 gas a word) and one COPYUNIT row per 32-byte or 1-byte read (MCOPY) or write
+    # (circuits.vm.copy)
+    Group.CALLDATACOPY: GroupSpec("copy", (0x37,), 3, 3, -2, 2, 0),
+    Group.CODECOPY: GroupSpec("copy", (0x39,), 3, 3, -2, 2, 0),
+    Group.MCOPY: GroupSpec("copy", (0x5E,), 3, 3, -2, 2, 0),
+    # storage steps pay EIP-2929/2200 gas computed by the storage chiplet (circuits.vm.storage)
+    Group.SLOAD: GroupSpec("storage", (0x54,), 0, 1, 0, 1, 1, p2_depth=1),
+    Group.SSTORE: GroupSpec("storage", (0x55,), 0, 2, -2, 2, 0),
+    Group.COPYSIZE: GroupSpec("copy", (), 0, 1, -1, 1, 0),
+    Group.COPYUNIT: GroupSpec("copy", (), 0, 0, 0, 0, 0),
     Group.POP: GroupSpec("stack", (0x50,), 2, 1, -1, 1, 0),
     Group.PUSH0: GroupSpec("stack", (0x5F,), 2, 0, 1, 0, 1, p2_depth=0),
     Group.PUSH: GroupSpec("stack", tuple(range(0x60, 0x80)), 3, 0, 1, 0, 1, p2_depth=0),
@@ -117,7 +158,7 @@ SPECS: dict[Group, GroupSpec] = {
     Group.PC: GroupSpec("control_flow", (0x58,), 2, 0, 1, 0, 1, p2_depth=0),
     Group.GAS: GroupSpec("control_flow", (0x5A,), 2, 0, 1, 0, 1, p2_depth=0),
     Group.JUMPDEST: GroupSpec("control_flow", (0x5B,), 1, 0, 0, 0, 0),
-    # RETURN and REVERT pop offset and size; the circuit proves them with size 0 (empty output)
+    # RETURN and REVERT pop offset and size; their output is read from memory (circuits.vm.memory)
     Group.RETURN: GroupSpec("system", (0xF3,), 0, 2, -2, 2, 0, halts=SUCCESS),
     Group.REVERT: GroupSpec("system", (0xFD,), 0, 2, -2, 2, 0, halts=REVERTED),
     Group.INVALID: GroupSpec("system", (0xFE, *_undefined()), 0, 0, 0, 0, 0, halts=ERROR),

@@ -6,9 +6,13 @@ INVALID included (0xFE and every byte the VM does not define, which the EVM exec
 with a reason naming the opcode and the pc, before any proving work:
 
 * an opcode outside :data:`PROVEN_OPCODES`;
-* an exceptional halt other than out of gas, stack underflow and INVALID (stack overflow, invalid
-  jump destination, …);
-* RETURN or REVERT with a non-zero size (the circuit has no memory yet, so output must be empty);
+* an exceptional halt other than out of gas, stack underflow or overflow, an invalid jump
+  destination and INVALID;
+* a memory step (MLOAD, MSTORE, MSTORE8, RETURN/REVERT with a non-zero size, CALLDATACOPY,
+  CODECOPY, MCOPY) with an offset or size of 2^24 or more — which completes only with more than 2^28 gas
+  (a copy's source offset too, which is otherwise harmless);
+* a memory step that runs out of gas while its static cost alone is affordable (out of gas on the
+  expansion is not proven), or a storage step that runs out of gas;
 * a step in a nested call frame (the circuit proves one frame).
 """
 
@@ -16,11 +20,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from circuits.vm.opcodes import GROUP_OF_BYTE, UNPROVEN, Group
+from circuits.vm.opcodes import GROUP_OF_BYTE, SPECS, UNPROVEN, Group
 
 PROVEN_OPCODES: frozenset[int] = frozenset(b for b in range(256) if GROUP_OF_BYTE[b] != UNPROVEN)
 
-PROVEN_ERRORS = frozenset({"OutOfGasError", "StackUnderflowError", "InvalidOpcode"})
+MEMORY_BOUND = 1 << 24
+MEMORY_GROUPS = (Group.MLOAD, Group.MSTORE, Group.MSTORE8, Group.RETURN, Group.REVERT, Group.CALLDATACOPY,
+                 Group.CODECOPY, Group.MCOPY)
+
+PROVEN_ERRORS = frozenset({"OutOfGasError", "StackUnderflowError", "StackOverflowError", "InvalidJumpDestError",
+                           "InvalidOpcode"})
 
 
 def _name(step: Any) -> str:
@@ -31,8 +40,8 @@ def _name(step: Any) -> str:
 def unproven_steps(trace: Any) -> list[tuple[str, int]]:
     """(description, pc) of each distinct unprovable thing a run did, first seen first.
 
-    ``trace`` is anything with ``steps`` whose items have ``opcode``, ``pc``, ``error``, ``pops`` and
-    (optionally) ``depth`` and ``name`` — an ``l2.vm.trace.ExecutionTrace`` for instance.
+    ``trace`` is anything with ``steps`` whose items have ``opcode``, ``pc``, ``error``, ``pops``,
+    ``gas_before`` and (optionally) ``depth`` and ``name`` — an ``l2.vm.trace.ExecutionTrace`` for instance.
     """
     found: dict[tuple[str, int], None] = {}
     for step in trace.steps:
@@ -44,7 +53,19 @@ def unproven_steps(trace: Any) -> list[tuple[str, int]]:
             found.setdefault((name, step.pc), None)
         elif step.error is not None and step.error not in PROVEN_ERRORS:
             found.setdefault((f"{name} ({step.error})", step.pc), None)
-        elif (group in (Group.RETURN, Group.REVERT) and step.error is None and len(step.pops) == 2
-              and step.pops[1] != 0):
-            found.setdefault((f"{name} (non-empty output)", step.pc), None)
+        elif group in MEMORY_GROUPS and step.error is None and _beyond_memory_bound(group, step.pops):
+            found.setdefault((f"{name} (memory offset or size of 2^24 or more)", step.pc), None)
+        elif (group in MEMORY_GROUPS and step.error == "OutOfGasError"
+              and step.gas_before >= SPECS[Group(group)].gas):
+            found.setdefault((f"{name} (out of gas on memory expansion)", step.pc), None)
+        elif group in (Group.SLOAD, Group.SSTORE) and step.error == "OutOfGasError":
+            found.setdefault((f"{name} (out of gas on a storage step)", step.pc), None)
     return list(found)
+
+
+def _beyond_memory_bound(group: int, pops: tuple) -> bool:
+    if group in (Group.CALLDATACOPY, Group.CODECOPY, Group.MCOPY):
+        return any(v >= MEMORY_BOUND for v in pops)
+    if group in (Group.RETURN, Group.REVERT):
+        return len(pops) == 2 and pops[1] != 0 and (pops[0] >= MEMORY_BOUND or pops[1] >= MEMORY_BOUND)
+    return bool(pops) and pops[0] >= MEMORY_BOUND

@@ -30,49 +30,14 @@ when small and not inr, y_0 = s_0 − 32 is a range-checked byte, which proves i
 
 from __future__ import annotations
 
-from typing import Any, Sequence
-
-import numpy as np
-
-from circuits.field import P
-from circuits.values import BaseVec
 from circuits.vm import expr as E
 from circuits.vm.expr import Constraint
 from circuits.vm.layout import Row
-
-_P = np.uint64(P)
+from circuits.vm.windows import window_sums
 
 
 def first_row(row: Row):
     return row.ch_shl + row.ch_shr + row.ch_byte
-
-
-def moved_sums(h: Sequence, y: Sequence, up: bool) -> list:
-    """For k < 32: Σ_j h_j · y_{k−j} (``up``) or Σ_j h_j · y_{k+1+j} (down), y indexed 0 … len(y) − 1.
-
-    On whole columns this runs as 32 vector products over (rows, 32) blocks; elsewhere term by term.
-    """
-    if all(isinstance(v, BaseVec) for v in (*h, *y)):
-        H = np.stack([v.v for v in h], axis=1)
-        Y = np.stack([v.v for v in y], axis=1)
-        n = H.shape[0]
-        Yp = np.zeros((n, 32 + len(y) + 32), dtype=np.uint64)  # y padded with 32 zeros both sides
-        Yp[:, 32:32 + len(y)] = Y
-        acc = np.zeros((n, 32), dtype=np.uint64)
-        for j in range(len(h)):
-            start = 32 - j if up else 32 + 1 + j  # window so that column k holds y_{k−j} or y_{k+1+j}
-            acc += (H[:, j:j + 1] * Yp[:, start:start + 32]) % _P
-        acc %= _P
-        return [BaseVec(acc[:, k].copy()) for k in range(32)]
-    out = []
-    for k in range(32):
-        terms = []
-        for j in range(len(h)):
-            t = k - j if up else k + 1 + j
-            if 0 <= t < len(y):
-                terms.append(h[j] * y[t])
-        out.append(E.total(terms))
-    return out
 
 
 def constraints(cur: Row, nxt: Row) -> list[Constraint]:
@@ -83,7 +48,7 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
     r = b0 + b1 * 2 + b2 * 4
     s0 = cur.w0[0]
     a, y = cur.w1, cur.w2
-    h, c, result = nxt.w1, nxt.w2, nxt.w0
+    h, c, result = list(nxt.w1), list(nxt.w2), list(nxt.w0)
     position = E.total(h[j] * j for j in range(1, 32))
     out = [
         Constraint("shift row 1 is followed by its row 2", sh1 * (1 - nxt.ch_sh2), 2, False),
@@ -105,19 +70,14 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
         Constraint("BYTE picks limb 31 − i", byte * inr * (s0 + position - 31), 3, False),
         Constraint("BYTE index ≥ 32 proven", byte * ((small - inr) * (s0 - 32) - y[0]), 3, True),
     ]
-    for j in range(32):
-        hj = cur.w1[j]
-        out.append(Constraint(f"h[{j}] is 0 or 1", cur.ch_sh2 * hj * (1 - hj), 3, True))
-    for k in range(32):
-        carry_in = c[k - 1] if k else 0
-        out.append(Constraint(f"shift product byte {k}", mul * (a[k] * cur.ch_m + carry_in - y[k] - c[k] * 256), 3, False))
+    out += E.named(E.family(lambda h_: cur.ch_sh2 * h_ * (1 - h_), list(cur.w1)), "h[{}] is 0 or 1", 3, True)
+    carry_in = [0, *c[:31]]
+    out += E.named(E.family(lambda a_, cin, y_, c_: mul * (a_ * cur.ch_m + cin - y_ - c_ * 256),
+                            list(a), carry_in, list(y), list(c)), "shift product byte {}", 3, False)
     wide = [*y, c[31]]  # y_32 is the last carry
-    up = moved_sums(h, y, True)
-    down = moved_sums(h, wide, False)
-    picked = E.total(h[j] * a[j] for j in range(32))
-    for k in range(32):
-        expr = sh1 * result[k] - shl * up[k] - shr * down[k]
-        if k == 0:
-            expr = expr - byte * picked
-        out.append(Constraint(f"shift result byte {k}", expr, 3, False))
+    up = window_sums(h, y, 0, -1)       # y_{k−j}
+    down = window_sums(h, wide, 1, 1)   # y_{k+1+j}
+    picked = [E.total(h[j] * a[j] for j in range(32))] + [0] * 31
+    out += E.named(E.family(lambda r_, u_, d_, p_: sh1 * r_ - shl * u_ - shr * d_ - byte * p_,
+                            list(result), up, down, picked), "shift result byte {}", 3, False)
     return out

@@ -13,7 +13,25 @@ challenge β into one fingerprint ``f = Σ_j β^j · field_j``:
   table (:mod:`circuits.vm.bitwise_chiplet`), present when the code holds an AND, OR or XOR byte;
 * ``(TAG_JDGAP, lo, hi)`` for every maximal run [lo, hi] of pcs below 2^16 that are not valid jump
   destinations — how a jump to an invalid destination is proven (:mod:`circuits.vm.control_flow`),
-  present when the code holds a JUMP or JUMPI byte.
+  present when the code holds a JUMP or JUMPI byte;
+* the returned data, when the statement has some (:mod:`circuits.vm.memory`): ``(TAG_RETCALL,
+  offset, size)``, the region the halting RETURN or REVERT names, and for every 32-byte memory word w
+  the region overlaps ``(TAG_OUT, w, c_0 … c_10, mask_lo, mask_hi)`` — the word's bytes inside the
+  region (others 0) in 3-byte chunks and which bytes those are (a bit per limb, 16 per field).
+
+* the call's environment (:mod:`circuits.vm.environment`): ``(TAG_ENV + group, 0, c_0 … c_10)`` with the
+  value ADDRESS, CALLER, CALLVALUE, CALLDATASIZE or CODESIZE pushes; when the code holds a
+  CALLDATALOAD or CALLDATACOPY byte, ``(TAG_ENV + CALLDATALOAD, i, c_0 … c_10)`` with the 32 calldata
+  bytes from i (zero-padded) for every i in [0, length), and ``(TAG_CDEND, length)``;
+  when it holds a CODECOPY byte, the same for the code with ``TAG_CODEWORD`` and ``TAG_CODEEND``.
+
+* the storage the run touches (:mod:`circuits.vm.storage`): ``(TAG_SINIT, slot, value)`` with each
+  touched slot's value before the run and, when the run succeeds, ``(TAG_SFINAL, slot, value)`` with
+  its value after — slot and value each in eleven 3-byte chunks; all must be looked up exactly once.
+
+Every entry also carries a 25th field, *once*: 1 for the returned-data entries, which must each be
+looked up exactly once (the constraint once · (m − 1) = 0), so all of the output is checked; 0 for
+the others, which may be looked up any number of times.
 
 The trace holds these entries in its table region, flagged by a column E.  The verifier does not see
 that region; it recomputes V = Σ_entries 1/(α − f) from the public code and checks that the rows
@@ -23,22 +41,46 @@ Stack-bus tuples carry ``TAG_STACK`` so they can never be confused with a table 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from circuits import ext_kernels as ek
 from circuits.extension import Ext
 from circuits.field import P
-from circuits.vm.opcodes import GROUP_OF_BYTE, immediate_n
+from circuits.vm.opcodes import GROUP_OF_BYTE, Group, immediate_n
 
 TAG_RANGE = 1
 TAG_CODE = 2
 TAG_STACK = 3
 TAG_AND = 4
 TAG_JDGAP = 5
+TAG_MEM = 6
+TAG_RETCALL = 7
+TAG_OUT = 8
+TAG_CDEND = 9
+TAG_CODEWORD = 10
+TAG_CODEEND = 11
+TAG_BUF = 12
+TAG_SINIT = 13
+TAG_SFINAL = 14
+TAG_SLOT = 15
+"""Storage versions (slot, time, value, original value, warm) on the storage bus (no table entry)."""
+TAG_SREQ = 512
+"""Storage requests carry TAG_SREQ + the group code of SLOAD or SSTORE."""
+"""MCOPY's buffer: words its reads produce and its writes consume (no table entry)."""
+TAG_ENV = 256
+"""Environment entries carry TAG_ENV + the group code of the opcode that reads them (see
+:mod:`circuits.vm.environment`)."""
+TAG_MEMREQ = 128
+"""Memory requests carry TAG_MEMREQ + the group code of the opcode (see :mod:`circuits.vm.memory`)."""
 TAG_REQUEST = 64
 """Chiplet requests carry TAG_REQUEST + the group code of the opcode (see :mod:`circuits.vm.chiplets`)."""
 
-FIELDS = 16
+FIELDS = 24
+ONCE = FIELDS
+"""Index of the *once* flag in an entry row (entries are FIELDS + 1 wide)."""
+ENTRY_WIDTH = FIELDS + 1
 CHUNKS = 11
 CODE_PADDING = 33
 """Zero bytes appended to the code: the farthest a step can reach is a PUSH32 at the last byte."""
@@ -52,6 +94,21 @@ AND_SHIFT = 9
 """Field spacing of an AND key: x + 2^9 y + 2^18 (x AND y) (9 bits, so OR and XOR derive soundly)."""
 BITWISE_BYTES = frozenset({0x16, 0x17, 0x18})
 JUMP_BYTES = frozenset({0x56, 0x57})
+CALLDATALOAD_BYTE = 0x35
+CALLDATA_READS = frozenset({0x35, 0x37})
+"""CALLDATALOAD and CALLDATACOPY: the code needs the calldata words."""
+CODECOPY_BYTE = 0x39
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What a call sees of its context: the executing address, the caller (as integers), the value
+    sent and the calldata."""
+
+    address: int = 0
+    caller: int = 0
+    value: int = 0
+    calldata: bytes = b""
 
 
 def word_chunks(value: int) -> list[int]:
@@ -61,7 +118,7 @@ def word_chunks(value: int) -> list[int]:
 
 
 def range_entries() -> np.ndarray:
-    out = np.zeros((256, FIELDS), dtype=np.uint64)
+    out = np.zeros((256, ENTRY_WIDTH), dtype=np.uint64)
     out[:, 0] = TAG_RANGE
     out[:, 1] = np.arange(256)
     return out
@@ -89,7 +146,7 @@ def and_key(x, y):
 
 def and_entries() -> np.ndarray:
     x, y = np.divmod(np.arange(256, dtype=np.uint64), np.uint64(16))
-    out = np.zeros((256, FIELDS), dtype=np.uint64)
+    out = np.zeros((256, ENTRY_WIDTH), dtype=np.uint64)
     out[:, 0] = TAG_AND
     out[:, 1] = and_key(x, y)
     return out
@@ -106,7 +163,7 @@ def jumpdest_gaps(code: bytes) -> np.ndarray:
 
 def gap_entries(code: bytes) -> np.ndarray:
     gaps = jumpdest_gaps(code)
-    out = np.zeros((len(gaps), FIELDS), dtype=np.uint64)
+    out = np.zeros((len(gaps), ENTRY_WIDTH), dtype=np.uint64)
     out[:, 0] = TAG_JDGAP
     out[:, 1:3] = gaps
     return out
@@ -118,7 +175,7 @@ def code_entries(code: bytes) -> np.ndarray:
         raise ValueError(f"code longer than {MAX_CODE_SIZE} bytes")
     padded = code + bytes(CODE_PADDING)
     size = len(code) + CODE_PADDING
-    out = np.zeros((size, FIELDS), dtype=np.uint64)
+    out = np.zeros((size, ENTRY_WIDTH), dtype=np.uint64)
     raw = np.frombuffer(padded, dtype=np.uint8)[:size]
     out[:, 0] = TAG_CODE
     out[:, 1] = np.arange(size)
@@ -134,30 +191,127 @@ def code_entries(code: bytes) -> np.ndarray:
     return out
 
 
-def table_parts(code: bytes) -> dict[str, np.ndarray]:
-    """The tables a proof about ``code`` carries, in table order: range and bytecode always, the AND
-    table when the code holds a bitwise byte, the jump-gap table when it holds a jump byte (a rule on
-    the public code, so the verifier rebuilds the same list)."""
-    parts = {"range": range_entries(), "code": code_entries(code)}
+def output_words(offset: int, size: int) -> range:
+    """The 32-byte memory words the region [offset, offset + size) overlaps."""
+    return range(offset >> 5, ((offset + size - 1) >> 5) + 1) if size else range(0)
+
+
+def output_entries(offset: int, output: bytes) -> np.ndarray:
+    """The RETCALL entry and one OUT entry per memory word of the returned region (none when empty)."""
+    if not output:
+        return np.zeros((0, ENTRY_WIDTH), dtype=np.uint64)
+    words = output_words(offset, len(output))
+    out = np.zeros((1 + len(words), ENTRY_WIDTH), dtype=np.uint64)
+    out[:, ONCE] = 1
+    out[0, :3] = (TAG_RETCALL, offset, len(output))
+    for i, w in enumerate(words):
+        masked, mask = word_window(w, offset, output)
+        out[1 + i, :2] = (TAG_OUT, w)
+        out[1 + i, 2:2 + CHUNKS] = word_chunks(int.from_bytes(bytes(masked), "little"))
+        out[1 + i, 2 + CHUNKS] = sum(bit << k for k, bit in enumerate(mask[:16]))
+        out[1 + i, 3 + CHUNKS] = sum(bit << k for k, bit in enumerate(mask[16:]))
+    return out
+
+
+def word_window(w: int, offset: int, output: bytes) -> tuple[list[int], list[int]]:
+    """(masked limbs, mask bits) of memory word w against the returned region: limb l is the byte at
+    address 32w + 31 − l, kept (bit 1) when the address lies in [offset, offset + len(output))."""
+    masked, mask = [0] * 32, [0] * 32
+    for limb in range(32):
+        address = 32 * w + 31 - limb
+        if offset <= address < offset + len(output):
+            masked[limb], mask[limb] = output[address - offset], 1
+    return masked, mask
+
+
+def environment_entries(code: bytes, env: Environment) -> np.ndarray:
+    """The environment values, and the calldata words when the code holds a CALLDATALOAD byte."""
+    values = [(Group.ADDRESS, env.address), (Group.CALLER, env.caller), (Group.CALLVALUE, env.value),
+              (Group.CALLDATASIZE, len(env.calldata)), (Group.CODESIZE, len(code))]
+    rows = []
+    for g, value in values:
+        row = np.zeros(ENTRY_WIDTH, dtype=np.uint64)
+        row[0] = TAG_ENV + int(g)
+        row[2:2 + CHUNKS] = word_chunks(value)
+        rows.append(row)
+    if CALLDATA_READS & set(code):
+        rows += word_entries(env.calldata, TAG_ENV + int(Group.CALLDATALOAD), TAG_CDEND)
+    if CODECOPY_BYTE in code:
+        rows += word_entries(code, TAG_CODEWORD, TAG_CODEEND)
+    return np.stack(rows)
+
+
+def word_entries(data: bytes, tag: int, end_tag: int) -> list[np.ndarray]:
+    """(tag, i, the 32 bytes from i, zero-padded) for i in [0, len(data)), then (end_tag, len(data))."""
+    padded = data + bytes(32)
+    out = np.zeros((len(data) + 1, ENTRY_WIDTH), dtype=np.uint64)
+    out[:-1, 0] = tag
+    out[:-1, 1] = np.arange(len(data))
+    raw = np.frombuffer(padded, dtype=np.uint8).astype(np.uint64)
+    index = np.arange(len(data))[:, None] + np.arange(32)[None, :]
+    window = raw[index]  # (entries, 32) big-endian bytes
+    limbs = window[:, ::-1]  # little-endian limbs
+    for k in range(CHUNKS):
+        part = limbs[:, 3 * k:3 * k + 3]
+        out[:-1, 2 + k] = sum(part[:, j] << np.uint64(8 * j) for j in range(part.shape[1]))
+    out[-1, :2] = (end_tag, len(data))
+    return list(out)
+
+
+@dataclass(frozen=True)
+class StorageIO:
+    """The storage a run touches: each slot's value before the run, and after it (empty unless the
+    run succeeds; a revert or an error leaves storage as it was)."""
+
+    initial: tuple[tuple[int, int], ...] = ()
+    final: tuple[tuple[int, int], ...] = ()
+
+
+def storage_entries(storage: StorageIO) -> np.ndarray:
+    rows = []
+    for tag, pairs in ((TAG_SINIT, storage.initial), (TAG_SFINAL, storage.final)):
+        for slot, value in pairs:
+            row = np.zeros(ENTRY_WIDTH, dtype=np.uint64)
+            row[0] = tag
+            row[1:1 + CHUNKS] = word_chunks(slot)
+            row[1 + CHUNKS:1 + 2 * CHUNKS] = word_chunks(value)
+            row[ONCE] = 1
+            rows.append(row)
+    return np.stack(rows) if rows else np.zeros((0, ENTRY_WIDTH), dtype=np.uint64)
+
+
+def table_parts(code: bytes, output_offset: int = 0, output: bytes = b"",
+                env: Environment | None = None, storage: StorageIO | None = None) -> dict[str, np.ndarray]:
+    """The tables a proof carries, in table order: range, bytecode and environment always, the AND
+    table when the code holds a bitwise byte, the jump-gap table when it holds a jump byte, the
+    returned-data entries when there is output, the storage entries when the run touches storage (rules
+    on the public statement, so the verifier rebuilds the same list)."""
+    parts = {"range": range_entries(), "code": code_entries(code),
+             "env": environment_entries(code, env or Environment())}
     if BITWISE_BYTES & set(code):
         parts["and"] = and_entries()
     if JUMP_BYTES & set(code):
         parts["gap"] = gap_entries(code)
+    if output:
+        parts["output"] = output_entries(output_offset, output)
+    if storage is not None and (storage.initial or storage.final):
+        parts["storage"] = storage_entries(storage)
     return parts
 
 
-def table_offsets(code: bytes) -> dict[str, int]:
+def table_offsets(parts: dict[str, np.ndarray]) -> dict[str, int]:
     """Row of the first entry of each table in the table region."""
     out, at = {}, 0
-    for name, part in table_parts(code).items():
+    for name, part in parts.items():
         out[name] = at
         at += len(part)
     return out
 
 
-def fixed_entries(code: bytes) -> np.ndarray:
-    """All table entries of a proof about ``code``, in :func:`table_parts` order."""
-    return np.concatenate(list(table_parts(code).values()))
+def fixed_entries(code: bytes, output_offset: int = 0, output: bytes = b"",
+                  env: Environment | None = None, storage: StorageIO | None = None) -> np.ndarray:
+    """All table entries of a proof, in :func:`table_parts` order."""
+    return np.concatenate(list(table_parts(code, output_offset, output, env, storage).values()))
 
 
 def beta_powers(beta, count: int) -> list:

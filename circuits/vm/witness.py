@@ -3,7 +3,8 @@
 Input is a plain description of the run (:class:`StepRecord` per executed step, as the VM's trace
 recorder reports them), so this module needs nothing from the VM package; :mod:`l2.evm_prove` converts
 an ``l2.vm.trace.ExecutionTrace``.  Rows: one per step, plus a STOP row when the code ran off its end
-(the EVM's implicit STOP), then padding rows that drain the stack one word at a time, then idle rows.
+(the EVM's implicit STOP), then padding rows that drain the stack one word at a time, then two chiplet
+rows per step a chiplet proves (:mod:`circuits.vm.chiplet_witness`), then idle rows.
 
 Everything after reading the steps is whole-array numpy; the one sequential dependency (which row
 produced the stack word each step consumes) runs in a small numba kernel.
@@ -17,13 +18,21 @@ import numpy as np
 from numba import njit
 
 from circuits.field import P, batch_inv
+from circuits.vm import chiplet_witness as CW
+from circuits.vm import copy as COPY
+from circuits.vm import copy_witness as CPW
+from circuits.vm import environment
 from circuits.vm import layout as L
+from circuits.vm import memory_witness as MWIT
+from circuits.vm import storage_witness as SWIT
 from circuits.vm.adder import ADDER_ROUTES
 from circuits.vm.air import VmStatement
-from circuits.vm.comparison import BOOLEAN_RESULT, ZERO_TEST_ROUTES
+from circuits.vm.comparison import BOOLEAN_RESULT, ZERO_TEST2_ROUTES, ZERO_TEST_ROUTES
 from circuits.vm.opcodes import (ERROR, GROUP_OF_BYTE, REVERTED, RUNNING, SPECS, SUCCESS, UNPROVEN, Group,
                                  immediate_n)
-from circuits.vm.tables import CODE_PADDING, fixed_entries
+from circuits.vm.tables import (AND_SHIFT, CODE_PADDING, JUMP_SPACE, and_key, jumpdest_flags, jumpdest_gaps,
+                                CALLDATA_READS, CODECOPY_BYTE, Environment, StorageIO, output_words, table_offsets,
+                                table_parts)
 
 M256 = (1 << 256) - 1
 
@@ -43,10 +52,25 @@ class StepRecord:
     pops: tuple[int, ...]
     pushes: tuple[int, ...]
     error: str | None = None
+    group: int = 0
+    """The row's group when it is not its opcode's: a copy's COPYSIZE and COPYUNIT rows."""
+    slot_before: int = 0
+    """SLOAD, SSTORE: the slot's value before the step."""
+    slot_warm: bool = False
+    """SLOAD, SSTORE: whether the slot was warm before the step (EIP-2929)."""
 
 
-ERROR_KINDS = {"OutOfGasError": "oog", "StackUnderflowError": "uf"}
+ERROR_KINDS = {"OutOfGasError": "oog", "StackUnderflowError": "uf", "StackOverflowError": "of",
+               "InvalidJumpDestError": "jd"}
 """Exceptional halts proven by an error flag (INVALID needs none: its group always fails)."""
+
+CHIPLET_GROUPS = {**CW.BITWISE_FLAGS, **CW.SHIFT_FLAGS}
+ENV_READS = frozenset(environment.READS)
+
+IDLE_FIXED = [L.CLK, L.PC, L.SP, L.GAS, L.HALTED, L.STATUS, L.ZFLAG, L.ZFLAG2, L.A0, L.A1, L.A3, L.MS, L.MQ, L.LASTW,
+              L.RF, L.SUCC,
+              *range(L.GAS_LIMBS, L.GAS_LIMBS + 4), *range(L.SPL, L.SPL + 2), *range(L.SPU, L.SPU + 2)]
+"""Columns the CPU constraints fix on an idle row after the halt; chiplet rows keep their values."""
 
 
 def _words(values: list[int]) -> np.ndarray:
@@ -59,8 +83,20 @@ def _words(values: list[int]) -> np.ndarray:
 
 def _operands(group: Group, n: int, pops: tuple[int, ...], pushes: tuple[int, ...]) -> tuple[int, int, int]:
     """(W0, W1, W2) of a step that completes (see the slot table in :mod:`circuits.vm.stack`)."""
-    if group in (Group.ADD, Group.SUB, Group.NOT):
+    if group in (Group.ADD, Group.SUB, Group.NOT, *CHIPLET_GROUPS):
         return pops[0], pops[1] if len(pops) > 1 else 0, pushes[0]
+    if group == Group.MLOAD:
+        return pops[0], pushes[0], 0  # the loaded word is pushed from W1; W2 takes the expansion witness
+    if group in ENV_READS:
+        return (pops[0] if pops else 0), pushes[0], 0
+    if group in (Group.MSTORE, Group.MSTORE8, Group.CALLDATACOPY, Group.CODECOPY, Group.MCOPY):
+        return pops[0], pops[1], 0
+    if group == Group.COPYSIZE:
+        return pops[0], 0, 0
+    if group == Group.SLOAD:
+        return pops[0], pushes[0], 0  # pushed from W1
+    if group == Group.SSTORE:
+        return pops[0], pops[1], 0
     if group in (Group.LT, Group.EQ):
         return pops[0], pops[1], (pops[0] - pops[1]) & M256
     if group == Group.GT:
@@ -69,7 +105,7 @@ def _operands(group: Group, n: int, pops: tuple[int, ...], pushes: tuple[int, ..
         return pops[0], 0, 0
     if group in (Group.JUMPI, Group.RETURN, Group.REVERT):
         return pops[0], pops[1], 0
-    if group in (Group.PUSH0, Group.PUSH, Group.PC, Group.GAS):
+    if group in (Group.PUSH0, Group.PUSH, Group.PC, Group.GAS, Group.MSIZE):
         return 0, 0, pushes[0]
     if group == Group.DUP:
         return pops[n - 1], 0, 0
@@ -118,18 +154,18 @@ def _bytes_of(values: np.ndarray, count: int) -> np.ndarray:
 
 
 def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: str,
-                gas_left: int, output: bytes = b"", check_ranges: bool = True) -> tuple[np.ndarray, VmStatement]:
+                gas_left: int, output: bytes = b"", check_ranges: bool = True,
+                output_offset: int | None = None, env: Environment = Environment()) -> tuple[np.ndarray, VmStatement]:
     """The trace matrix and statement for a run of ``code`` (one frame) that ended with ``status``
-    ('success', 'revert' or 'error') and ``gas_left``; raises :class:`WitnessError` when the run uses
+    ('success', 'revert' or 'error') and ``gas_left``, called in ``env``; raises :class:`WitnessError` when the run uses
     something the circuit does not prove.
 
-    ``check_ranges=False`` is for soundness tests only: a limb that is not a byte is written as the
-    field element it is (so the trace fails its range lookups) instead of being refused here.
+    ``check_ranges=False`` and ``output_offset`` are for soundness tests only: a limb that is not a byte
+    is written as the field element it is (so the trace fails its range lookups), and a loaded word or
+    returned data that memory does not hold is written as claimed, instead of being refused here.
     """
     if not 0 <= gas_limit < L.MAX_GAS:
         raise WitnessError("the gas limit must be below 2^30")
-    if output:
-        raise WitnessError("the run returned data; this circuit proves only empty output")
     rows: list[StepRecord] = list(steps)
     for s in rows:
         g = GROUP_OF_BYTE[s.opcode]
@@ -146,37 +182,66 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
             last = rows[-1]
             g = Group(GROUP_OF_BYTE[last.opcode])
             pc_end = last.pc + 1 + (immediate_n(last.opcode) if g == Group.PUSH else 0)
-            sp_end = last.stack_pointer_before + SPECS[g].delta
+            sp_end = last.stack_pointer_before - len(last.pops) + len(last.pushes)
         else:
             pc_end, sp_end = 0, 0
         rows.append(StepRecord(pc_end, 0x00, gas_left, sp_end, (), ()))
+    rows, copies = CPW.expand(rows, StepRecord)
     steps_n = len(rows)
 
     # ---- per-step columns (one pass over the Python records) ------------------------------------
     pc = np.array([s.pc for s in rows], dtype=np.int64)
     opcode = np.array([s.opcode for s in rows], dtype=np.int64)
     group = np.asarray(GROUP_OF_BYTE, dtype=np.int64)[opcode]
+    override = np.array([s.group for s in rows], dtype=np.int64)
+    group = np.where(override != 0, override, group)
     nimm = np.array([immediate_n(b) for b in range(256)], dtype=np.int64)[opcode]
     gas = np.array([s.gas_before for s in rows], dtype=np.int64)
     sp = np.array([s.stack_pointer_before for s in rows], dtype=np.int64)
     e_oog = np.array([ERROR_KINDS.get(s.error) == "oog" for s in rows], dtype=np.int64)
     e_uf = np.array([ERROR_KINDS.get(s.error) == "uf" for s in rows], dtype=np.int64)
+    e_of = np.array([ERROR_KINDS.get(s.error) == "of" for s in rows], dtype=np.int64)
+    e_jd = np.array([ERROR_KINDS.get(s.error) == "jd" for s in rows], dtype=np.int64)
     padded = code + bytes(CODE_PADDING)
+    gaps = jumpdest_gaps(code)
 
     def step_words(s: StepRecord) -> tuple[int, int, int]:
-        group = Group(GROUP_OF_BYTE[s.opcode])
+        group = Group(s.group or GROUP_OF_BYTE[s.opcode])
         if s.error is None:
             return _operands(group, immediate_n(s.opcode), s.pops, s.pushes)
         if group == Group.PUSH:
             # a PUSH that fails still looks up its pc, and the looked-up tuple carries the immediate
             width = immediate_n(s.opcode)
             return 0, 0, int.from_bytes(padded[s.pc + 1:s.pc + 1 + width], "big")
+        if s.error == "InvalidJumpDestError" and group in (Group.JUMP, Group.JUMPI) and s.pops:
+            return s.pops[0], s.pops[1] if group == Group.JUMPI else 0, _gap_witness(gaps, s.pops[0])
         return 0, 0, 0
 
     words = [step_words(s) for s in rows]
     w0 = _words([w[0] for w in words])
     w1 = _words([w[1] for w in words])
     w2 = _words([w[2] for w in words])
+    # a copy's units: W0 = the offset touched (source for a read, destination for a write), W1 = the
+    # public source's word (or 0 past its end); MCOPY's words come from the memory replay below
+    is_unit = group == int(Group.COPYUNIT)
+    units = np.nonzero(is_unit)[0]
+    past = np.zeros(len(rows), dtype=bool)
+    for kind_col, data in ((copies.kcd, env.calldata), (copies.kcode, code)):
+        idx = units[kind_col[units] == 1]
+        if len(idx):
+            words_, past_ = CPW.unit_words(copies.src[idx], data)
+            w1[idx] = words_
+            past[idx] = past_
+    touched_at = np.where(copies.reads == 1, copies.src, copies.dst)
+    for i in range(3):
+        w0[units, i] = (touched_at[units] >> (8 * i)) & 0xFF
+    sizes = np.nonzero(group == int(Group.COPYSIZE))[0]
+    size_of = w0[sizes, :3] @ np.array([1, 256, 65536])
+    word_count = (size_of + 31) >> 5
+    for at, v, width in ((COPY.WORDS, word_count, 3), (COPY.RR, 32 * word_count - size_of, 1),
+                         (COPY.RRC, 31 - (32 * word_count - size_of), 1)):
+        for i in range(width):
+            w2[sizes, at + i] = (v >> (8 * i)) & 0xFF
 
     # ---- per-group facts as arrays indexed by group code -----------------------------------------
     def spec_array(f) -> np.ndarray:
@@ -185,8 +250,9 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
             a[int(g)] = f(g, spec)
         return a
 
-    err = e_oog + e_uf + (group == int(Group.INVALID))
+    err = e_oog + e_uf + e_of + e_jd + (group == int(Group.INVALID))
     ok = 1 - err
+    pops = ok + e_jd
     cost = spec_array(lambda g, s: s.gas)[group]
     need = spec_array(lambda g, s: s.need)[group] + np.where((group == Group.DUP) | (group == Group.SWAP), nimm, 0)
     delta = spec_array(lambda g, s: s.delta)[group]
@@ -200,12 +266,93 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     if code_status != expected:
         raise WitnessError(f"the run ended with status {status!r} but its last step says otherwise")
 
-    sp_halt = int(sp[-1] + ok[-1] * delta[-1])
-    gas_halt = int(ok[-1] * (gas[-1] - cost[-1]))
+    # ---- memory: which steps touch it, the replay, the expansion gas ---------------------------------
+    kind_of = np.zeros(len(Group) + 1, dtype=np.int64)
+    for g, k in MWIT.KIND_OF_GROUP.items():
+        kind_of[int(g)] = k
+    kind = kind_of[group] * ok
+    kind[is_unit & (copies.reads == 1)] = MWIT.KIND_LOAD
+    kind[is_unit & (copies.u_wb == 1)] = MWIT.KIND_STORE_HIGH
+    size_word = w1[:, :3] @ np.array([1, 256, 65536])
+    returns = kind == MWIT.KIND_RETURN
+    kind[returns & (w1.sum(axis=1) == 0)] = MWIT.KIND_NONE  # RETURN/REVERT with no output
+    touches = kind != MWIT.KIND_NONE
+    if np.any(touches & (w0[:, 3:].sum(axis=1) != 0)) or np.any(returns & touches & (w1[:, 3:].sum(axis=1) != 0)):
+        raise WitnessError("a memory offset or returned size of 2^24 or more is not proven by this circuit")
+    mem_offset = np.where(touches, w0[:, :3] @ np.array([1, 256, 65536]), 0)
+    length = MWIT.LENGTH_OF_KIND[kind] + np.where(kind == MWIT.KIND_RETURN, size_word, 0)
+    length[is_unit & (copies.u_rb == 1)] = 1  # a 1-byte read expands memory by its byte only
+    if output_offset is None:
+        output_offset = int(mem_offset[-1]) if kind[-1] == MWIT.KIND_RETURN else 0
+    elif check_ranges:
+        raise WitnessError("the output offset is the halting step's; only soundness tests set it")
+    if not output:
+        output_offset = 0
+    if bytes(output) and kind[-1] != MWIT.KIND_RETURN and check_ranges:
+        raise WitnessError("the run returned data but does not end in RETURN or REVERT with a size")
+    out_range = output_words(output_offset, len(output))
+    mem = MWIT.replay(kind, mem_offset, length, w1, np.arange(steps_n, dtype=np.int64), out_range.stop,
+                      copies.read_of)
+    w1[is_unit & (copies.reads == 1)] = mem.loaded[is_unit & (copies.reads == 1)]
+    if np.any(mem.need > MWIT.M.NEED_LIMIT):
+        raise WitnessError("the run grows memory beyond the circuit's 786431 words")
+    loads = (kind == MWIT.KIND_LOAD) & ~is_unit
+    if check_ranges and np.any(mem.loaded[loads] != w1[loads]):
+        raise WitnessError("an MLOAD pushed a word memory does not hold")
+    if output and check_ranges:
+        tail = mem.finals[out_range.start:out_range.stop]
+        region = bytes(int(tail[(a >> 5) - out_range.start, 31 - (a & 31)])
+                       for a in range(output_offset, output_offset + len(output)))
+        if region != bytes(output):
+            raise WitnessError("the returned data differs from the memory region RETURN/REVERT names")
+    ms_next = np.concatenate([mem.ms[1:], [mem.ms_end]])
+    expansion = 3 * (ms_next - mem.ms) + MWIT.quadratic(ms_next) - mem.mq
+    # storage: replay the accesses for their gas and refunds (EIP-2929/2200/3529)
+    stores_at = np.nonzero(np.isin(group, [int(Group.SLOAD), int(Group.SSTORE)]) & (ok == 1))[0]
+    srec = [rows[r] for r in stores_at]
+    sto = SWIT.replay(stores_at, (group[stores_at] == int(Group.SSTORE)).astype(np.int64), [s.pops[0] for s in srec],
+                      [s.slot_before for s in srec],
+                      [s.pushes[0] if g == int(Group.SLOAD) else s.pops[1] for s, g in zip(srec, group[stores_at])],
+                      [bool(s.slot_warm) for s in srec])
+    storage_gas = np.zeros(steps_n, dtype=np.int64)
+    storage_gas[stores_at] = sto.gas
+    storage_refund = np.zeros(steps_n, dtype=np.int64)
+    storage_refund[stores_at] = sto.refund
+    if check_ranges and np.any(gas[stores_at + 1] != gas[stores_at] - sto.gas):
+        raise WitnessError("a storage step's recorded gas differs from its EIP-2929/2200 cost")
+    # the gas of a copy's continuation rows: what the rows before them in the copy paid
+    word_gas = np.zeros(steps_n, dtype=np.int64)
+    word_gas[sizes] = 3 * word_count
+    charge = ok * cost + expansion + word_gas + storage_gas
+    micro = np.isin(group, [int(Group.COPYSIZE), int(Group.COPYUNIT)])
+    if micro.any():
+        anchor = np.maximum.accumulate(np.where(micro, 0, np.arange(steps_n)))
+        paid = np.concatenate([[0], np.cumsum(charge)])
+        gas = np.where(micro, gas[anchor] - (paid[np.arange(steps_n)] - paid[anchor]), gas)
+        ends = np.nonzero(micro & ~np.concatenate([micro[1:], [False]]))[0]
+        ends = ends[ends + 1 < steps_n]
+        if np.any(gas[ends + 1] != gas[ends] - charge[ends]):
+            raise WitnessError("a copy's recorded gas differs from its words and memory expansion")
+
+    sp_halt = int(sp[-1] + pops[-1] * delta[-1])
+    gas_halt = int(ok[-1] * (gas[-1] - cost[-1]) - expansion[-1])
     if gas_halt != gas_left:
         raise WitnessError("the gas left after the last step differs from the run's result")
-    entries = fixed_entries(code)
-    n = 1 << max(9, (max(steps_n + sp_halt + 1, len(entries) + 1) - 1).bit_length())
+    success = code_status == SUCCESS
+    storage = StorageIO(tuple(sorted(sto.initial.items())), tuple(sorted(sto.final.items())) if success else ())
+    refund = int(storage_refund.sum()) if success else 0
+    parts = table_parts(code, output_offset, bytes(output), env, storage)
+    entries = np.concatenate(list(parts.values()))
+    asks = np.isin(group, [int(g) for g in CHIPLET_GROUPS]) & (ok == 1)
+    accesses = np.nonzero(touches & (kind != MWIT.KIND_RETURN))[0]
+    word_set = np.union1d(np.concatenate([mem_offset[accesses] >> 5, (mem_offset[accesses] >> 5) + 1]),
+                          np.arange(out_range.start, out_range.stop)).astype(np.int64)
+    word_block = MWIT.word_rows(word_set, mem.finals[word_set], mem.last[word_set], output_offset, bytes(output))
+    chiplet_start = steps_n + sp_halt
+    storage_block = SWIT.chiplet_rows(sto, (group[stores_at] == int(Group.SLOAD)).astype(np.int64))
+    chiplet_rows = (CW.ROWS_PER_INSTANCE * int(asks.sum()) + MWIT.ROWS_PER_ACCESS * len(accesses) + len(word_block)
+                    + len(storage_block))
+    n = 1 << max(9, (max(chiplet_start + chiplet_rows + 1, len(entries) + 1) - 1).bit_length())
     if n > 1 << L.MAX_TRACE_LOG:
         raise WitnessError(f"the run needs {n} rows, more than the circuit's 2^{L.MAX_TRACE_LOG}")
 
@@ -213,6 +360,7 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     live = slice(0, steps_n)
     pad = slice(steps_n, n)
     T[:, L.CLK] = np.arange(n)
+    T[:, L.CH_POW] = 1  # pow = 2^r holds on every row; r = 0 off the shift chiplet
     T[live, L.PC] = pc
     T[pad, L.PC] = pc[-1]
     T[live, L.SP] = sp
@@ -225,19 +373,70 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     T[pad, L.STATUS] = code_status
     T[live, L.N] = nimm
     code_jd = np.zeros(len(code) + 64, dtype=np.int64)
-    code_n_entries = entries[256:]
-    code_jd[:len(code_n_entries)] = code_n_entries[:, 4].astype(np.int64)
+    flags = jumpdest_flags(code).astype(np.int64)
+    code_jd[:len(flags)] = flags
     T[live, L.JD] = code_jd[pc]
     T[live, L.E_OOG] = e_oog
     T[live, L.E_UF] = e_uf
+    T[live, L.E_OF] = e_of
+    T[live, L.E_JD] = e_jd
     T[np.arange(steps_n), L.SEL_OFFSET + group - 1] = 1
     T[live, L.W0_OFFSET:L.W0_OFFSET + 32] = w0
     T[live, L.W1_OFFSET:L.W1_OFFSET + 32] = w1
     T[live, L.W2_OFFSET:L.W2_OFFSET + 32] = w2
+    T[live, L.MS] = mem.ms
+    T[pad, L.MS] = mem.ms_end
+    T[:, L.MQ] = MWIT.quadratic(T[:, L.MS])
+    xa = touches.astype(np.int64)
+    T[live, L.XA] = xa
+    T[live, L.MRET] = touches & returns
+    # CALLDATALOAD: cda = an offset below 2^24 (completing), cdb = at or past the calldata's end
+    loads_cd = (group == int(Group.CALLDATALOAD)) & (ok == 1)
+    small_cd = loads_cd & (w0[:, 3:].sum(axis=1) == 0)
+    cd_offset = w0[:, :3] @ np.array([1, 256, 65536])
+    beyond = small_cd & (cd_offset >= len(env.calldata))
+    # storage: each step's gas and refund change, the refund counter, succ, SSTORE's gas − 2301
+    T[live, L.SGAS], T[live, L.SREF] = storage_gas, storage_refund
+    T[live, L.RF] = np.concatenate([[0], np.cumsum(storage_refund)[:-1]])
+    T[pad, L.RF] = storage_refund.sum()
+    T[pad, L.SUCC] = int(success)
+    sstores = stores_at[group[stores_at] == int(Group.SSTORE)]
+    for i in range(4):
+        T[sstores, L.W2_OFFSET + i] = ((gas[sstores] - 2301) >> (8 * i)) & (0xFF if i < 3 else -1)
+    T[live, L.CDA] = small_cd
+    T[live, L.CDB] = beyond
+    gap = np.where(beyond, cd_offset - len(env.calldata), 0)
+    rows_cd = np.nonzero(beyond)[0]
+    for i in range(3):
+        T[rows_cd, L.W2_OFFSET + environment.GAP + i] = (gap[rows_cd] >> (8 * i)) & 0xFF
+    T[live, L.NEED] = mem.need * xa
+    T[live, L.MG] = mem.grow * xa
+    expanding = np.nonzero(xa)[0]
+    T[expanding, L.W2_OFFSET:L.W2_OFFSET + 32] = MWIT.expansion_limbs(
+        mem_offset[expanding], length[expanding], xa[expanding], mem.ms[expanding], mem.need[expanding],
+        mem.grow[expanding])
+    # a copy's registers; a unit's bytes left after it, and how far past the source's end it reads
+    T[live, L.CPDST], T[live, L.CPSRC], T[live, L.CPREM] = copies.dst, copies.src, copies.rem
+    T[live, L.KCD], T[live, L.KCODE], T[live, L.KMC] = copies.kcd, copies.kcode, copies.kmc
+    T[live, L.CPID], T[live, L.CPSIZE] = copies.cpid, copies.size
+    T[live, L.U_RW], T[live, L.U_RB], T[live, L.U_WW], T[live, L.U_WB] = copies.u_rw, copies.u_rb, copies.u_ww, copies.u_wb
+    T[live, L.LASTU], T[live, L.LASTR], T[live, L.UBEY] = copies.lastu, copies.lastr, past
+    where = w0[:, :3] @ np.array([1, 256, 65536])
+    T[live, L.LOFF] = ((is_unit - copies.kmc) * (copies.src - copies.dst)
+                       + copies.kmc * (copies.size - copies.rem - where))
+    unit_len = 32 - 31 * copies.byte
+    source_len = np.where(copies.kcd == 1, len(env.calldata), len(code))
+    for i in range(3):
+        T[units, L.W2_OFFSET + COPY.LEFT + i] = ((copies.rem - unit_len)[units] >> (8 * i)) & 0xFF
+        T[units, L.W2_OFFSET + environment.GAP + i] = (np.where(past, copies.src - source_len, 0)[units] >> (8 * i)) & 0xFF
+    copy_step = np.isin(group, [int(g) for g in COPY.COPIES]) & (ok == 1)
+    nonzero_size = (group == int(Group.COPYSIZE)) & (w0[:, :3].sum(axis=1) != 0)
+    T[live, L.STAY] = copy_step | nonzero_size | (is_unit & (copies.lastu == 0))
 
     full = lambda a: np.concatenate([a, np.zeros(n - steps_n, dtype=np.int64)])  # noqa: E731
     sel = {g: T[:, L.sel(g)] for g in Group}
-    ok_full = 1 - (T[:, L.E_OOG] + T[:, L.E_UF] + sel[Group.INVALID])
+    ok_full = 1 - (T[:, L.E_OOG] + T[:, L.E_UF] + T[:, L.E_OF] + T[:, L.E_JD] + sel[Group.INVALID])
+    pops_full = ok_full + T[:, L.E_JD]
 
     # adder carries: route · (W0, W1, W2) pairs + constant + carry_in = 2^16 · carry_out
     coeff = np.zeros((n, 4), dtype=np.int64)
@@ -265,6 +464,14 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     if np.any(nz):
         zinv[nz] = batch_inv(zsum[nz].astype(np.uint64))
     T[:, L.ZINV] = zinv.astype(np.int64)
+    z2 = np.zeros(n, dtype=np.int64)
+    for g, (word, start) in ZERO_TEST2_ROUTES.items():
+        z2 += sel[g] * T[:, offsets[word] + start:offsets[word] + 32].sum(axis=1)
+    T[:, L.ZFLAG2] = z2 == 0
+    zinv2 = np.zeros(n, dtype=np.uint64)
+    if np.any(z2 != 0):
+        zinv2[z2 != 0] = batch_inv(z2[z2 != 0].astype(np.uint64))
+    T[:, L.ZINV2] = zinv2.astype(np.int64)
     T[:, L.RES] = (sel[Group.LT] + sel[Group.GT]) * carry + (sel[Group.EQ] + sel[Group.ISZERO]) * T[:, L.ZFLAG]
     T[:, L.TAKEN] = (sel[Group.JUMP] + sel[Group.JUMPI] * (1 - T[:, L.ZFLAG])) * ok_full
     running = sum(sel[g] for g, s in SPECS.items() if s.halts == RUNNING)
@@ -277,13 +484,15 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     T[:, L.A3] = sp_col - sel[Group.DUP] * n_col - sel[Group.SWAP] * (n_col + 1)
     group_full = full(group)
     a2 = sp_col - spec_array(lambda g, s: s.p2_depth)[group_full]
-    en0 = spec_array(lambda g, s: s.consumes >= 1)[group_full] * ok_full + T[:, L.DRAIN]
-    en1 = spec_array(lambda g, s: s.consumes >= 2)[group_full] * ok_full
+    en0 = spec_array(lambda g, s: s.consumes >= 1)[group_full] * pops_full + T[:, L.DRAIN]
+    en1 = spec_array(lambda g, s: s.consumes >= 2)[group_full] * pops_full
     en2 = spec_array(lambda g, s: s.produces >= 1)[group_full] * ok_full
     en3 = spec_array(lambda g, s: s.produces >= 2)[group_full] * ok_full
     p2_source = np.full(n, 2, dtype=np.int64)  # index into words_all: W0 (DUP), W1 (SWAP), W2, result
     p2_source[sel[Group.DUP] == 1] = 0
-    p2_source[sel[Group.SWAP] == 1] = 1
+    p2_source[(sel[Group.SWAP] == 1) | (sel[Group.MLOAD] == 1)] = 1
+    for g in ENV_READS:
+        p2_source[sel[g] == 1] = 1
     for g in BOOLEAN_RESULT:
         p2_source[sel[g] == 1] = 3
     words_all = np.zeros((n, 4, 32), dtype=np.int64)
@@ -312,15 +521,49 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     T[:, L.SPU:L.SPU + 2] = _bytes_of(depth, 2)
     T[:, L.OOGD] = T[:, L.E_OOG] * (full(cost) - 1 - T[:, L.GAS])
 
+    # chiplet rows: two per step a chiplet proves, after the drain
+    at = chiplet_start
+    for make, flags_of in ((CW.bitwise_rows, CW.BITWISE_FLAGS), (CW.shift_rows, CW.SHIFT_FLAGS)):
+        idx = np.nonzero(asks & np.isin(group, [int(g) for g in flags_of]))[0]
+        if not len(idx):
+            continue
+        block = make(group[idx], T[idx, L.W0_OFFSET:L.W0_OFFSET + 32], T[idx, L.W1_OFFSET:L.W1_OFFSET + 32],
+                     T[idx, L.W2_OFFSET:L.W2_OFFSET + 32], T[idx, L.ZFLAG2])
+        rows_here = slice(at, at + len(block))
+        block[:, IDLE_FIXED] = T[rows_here][:, IDLE_FIXED]
+        T[rows_here] = block
+        at += len(block)
+    if len(accesses):
+        block = MWIT.access_rows(kind[accesses], mem_offset[accesses], accesses.astype(np.int64), w1[accesses],
+                                 mem.old[accesses], mem.new[accesses], mem.times[accesses])
+        block[:, IDLE_FIXED] = T[at:at + len(block)][:, IDLE_FIXED]
+        T[at:at + len(block)] = block
+        at += len(block)
+    for block in (word_block, storage_block):
+        if len(block):
+            block[:, IDLE_FIXED] = T[at:at + len(block)][:, IDLE_FIXED]
+            T[at:at + len(block)] = block
+            at += len(block)
+    SWIT.fill_zero_tests(T)
+    # lastw: the index of the latest word row so far (−1 before the first)
+    latest = np.where(T[:, L.CH_MREG] == 1, np.arange(n), -1)
+    latest = np.maximum.accumulate(latest)
+    T[:, L.LASTW] = np.where(latest >= 0, T[np.maximum(latest, 0), L.MW], -1)
+
     # table region: entries, then multiplicities of every lookup
     E = len(entries)
     T[:E, L.T_E] = 1
-    T[:E, L.T_F:L.T_F + L.T_FIELDS] = entries.astype(np.int64)
-    if check_ranges and np.any((range_values(T) < 0) | (range_values(T) > 255)):
+    T[:E, L.T_F:L.T_F + L.T_FIELDS] = entries[:, :L.T_FIELDS].astype(np.int64)
+    T[:E, L.T_ONE] = entries[:, L.T_FIELDS].astype(np.int64)
+    cpu_ranges = range_values(T)
+    cpu_ranges[:, :32][and_rows(T)] = 0
+    if check_ranges and np.any((cpu_ranges < 0) | (cpu_ranges > 255)):
         raise WitnessError("a range-checked limb is not a byte (gas or stack out of the proven range)")
     out = np.mod(T, P).astype(np.uint64)
-    set_multiplicities(out, len(code))
-    statement = VmStatement(code, gas_limit, code_status, gas_limit - gas_halt)
+    set_multiplicities(out, code, output_offset, bytes(output), env, storage)
+    statement = VmStatement(code, gas_limit, code_status, gas_limit - gas_halt, bytes(output), output_offset,
+                            env.calldata, env.caller.to_bytes(20, "big"), env.value, env.address.to_bytes(20, "big"),
+                            storage.initial, storage.final, refund)
     return out, statement
 
 
@@ -332,14 +575,103 @@ def range_values(T: np.ndarray) -> np.ndarray:
                            T[:, L.TD1:L.TD1 + 3]], axis=1)
 
 
-def set_multiplicities(T: np.ndarray, code_length: int) -> None:
-    """Fill the table's M column from the lookups the CPU rows make (in place, field matrix).
+def and_rows(T: np.ndarray) -> np.ndarray:
+    """Rows whose W2 slots look up AND keys (the bitwise chiplet's rows)."""
+    return (T[:, L.CH_AND] + T[:, L.CH_OR] + T[:, L.CH_XOR] + T[:, L.CH_BW2]) == 1
 
-    Range entries count every range-checked limb that is a byte; a limb that is not has no entry, so
-    it stays unaccounted and the bus cannot balance.  Bytecode entries count the live rows at each pc.
+
+def _gap_witness(gaps: np.ndarray, target: int) -> int:
+    """W2 of an invalid-jump step: (T − lo, hi − T, lo, hi) as 2-byte fields, when T < 2^16."""
+    if target >= JUMP_SPACE:
+        return 0
+    lo, hi = (int(v) for v in gaps[np.searchsorted(gaps[:, 0], target, side="right") - 1])
+    if not lo <= target <= hi:
+        return 0  # a valid destination (only in a false trace): no gap holds it
+    return (target - lo) | (hi - target) << 16 | lo << 32 | hi << 48
+
+
+def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, output: bytes = b"",
+                       env: Environment = Environment(), storage: StorageIO | None = None) -> None:
+    """Fill the table's M column from the lookups the rows make (in place, field matrix).
+
+    Each lookup counts at the entry it names; a looked-up value with no entry (a limb that is not a
+    byte, a key that is not an AND triple) stays unaccounted, so the bus cannot balance.
     """
-    values = range_values(T.astype(np.int64)).ravel()
-    T[:256, L.T_M] = np.bincount(values[(values >= 0) & (values < 256)], minlength=256)
-    size = code_length + CODE_PADDING
-    live_pc = T[T[:, L.HALTED] == 0, L.PC].astype(np.int64)
-    T[256:256 + size, L.T_M] = np.bincount(live_pc[live_pc < size], minlength=size)[:size]
+    Ti = T.astype(np.int64)
+    parts = table_parts(code, output_offset, output, env, storage)
+    offsets = table_offsets(parts)
+    T[:, L.T_M] = 0
+    and_mask = and_rows(Ti)
+    values = range_values(Ti)
+    ranged = np.concatenate([values[~and_mask].ravel(), values[and_mask][:, 32:].ravel()])
+    T[:256, L.T_M] = np.bincount(ranged[(ranged >= 0) & (ranged < 256)], minlength=256)
+    size = len(code) + CODE_PADDING
+    looks_up = (Ti[:, L.HALTED] == 0) & (Ti[:, L.sel(Group.COPYSIZE)] == 0) & (Ti[:, L.sel(Group.COPYUNIT)] == 0)
+    live_pc = Ti[looks_up, L.PC]
+    at = offsets["code"]
+    T[at:at + size, L.T_M] = np.bincount(live_pc[(live_pc >= 0) & (live_pc < size)], minlength=size)[:size]
+    if "and" in parts:
+        keys = Ti[and_mask, L.W2_OFFSET:L.W2_OFFSET + 32].ravel()
+        x, y = keys & 0x1FF, (keys >> AND_SHIFT) & 0x1FF
+        valid = (x < 16) & (y < 16) & (keys == and_key(x, y))
+        at = offsets["and"]
+        T[at:at + 256, L.T_M] = np.bincount(16 * x[valid] + y[valid], minlength=256)
+    if "gap" in parts:
+        asks = (Ti[:, L.E_JD] == 1) & (Ti[:, L.ZFLAG2] == 1)
+        w2 = Ti[asks, L.W2_OFFSET:L.W2_OFFSET + 8]
+        lo, hi = w2[:, 4] + 256 * w2[:, 5], w2[:, 6] + 256 * w2[:, 7]
+        gaps = parts["gap"][:, 1:3].astype(np.int64)
+        index = np.searchsorted(gaps[:, 0], lo)
+        found = (index < len(gaps)) & (gaps[np.minimum(index, len(gaps) - 1), 0] == lo) & \
+            (gaps[np.minimum(index, len(gaps) - 1), 1] == hi)
+        at = offsets["gap"]
+        T[at:at + len(gaps), L.T_M] = np.bincount(index[found], minlength=len(gaps))
+    live = Ti[:, L.HALTED] == 0
+    groups = np.zeros(len(Ti), dtype=np.int64)
+    sel = Ti[:, L.SEL_OFFSET:L.SEL_OFFSET + L.SEL_WIDTH]
+    groups[live] = np.argmax(sel[live], axis=1) + 1
+    err = Ti[:, L.E_OOG] + Ti[:, L.E_UF] + Ti[:, L.E_OF] + Ti[:, L.E_JD] + (groups == int(Group.INVALID))
+    at = offsets["env"]
+    for k, g in enumerate(environment.VALUES):
+        T[at + k, L.T_M] = np.sum(live & (groups == int(g)) & (err == 0))
+    # calldata and code words: CALLDATALOAD rows and copy units, by source and offset
+    unit = live & (groups == int(Group.COPYUNIT))
+    where = Ti[:, L.W0_OFFSET:L.W0_OFFSET + 3] @ np.array([1, 256, 65536]) + Ti[:, L.LOFF]
+    where = np.where(where > P // 2, where - P, where)  # loff is a field element, possibly negative
+    at += 5
+    for data, present, reads in ((env.calldata, bool(CALLDATA_READS & set(code)), Ti[:, L.KCD] == 1),
+                                 (code, CODECOPY_BYTE in code, Ti[:, L.KCODE] == 1)):
+        if not present:
+            continue
+        count = len(data)
+        word_rows = unit & reads & (Ti[:, L.UBEY] == 0)
+        end_rows = unit & reads & (Ti[:, L.UBEY] == 1)
+        if data is env.calldata:
+            word_rows |= (Ti[:, L.CDA] == 1) & (Ti[:, L.CDB] == 0)
+            end_rows |= (Ti[:, L.CDA] == 1) & (Ti[:, L.CDB] == 1)
+        index = where[word_rows]
+        index = index[(index >= 0) & (index < count)]
+        T[at:at + count, L.T_M] = np.bincount(index, minlength=count)[:count]
+        T[at + count, L.T_M] = np.sum(end_rows)
+        at += count + 1
+    if "storage" in parts:
+        # each public slot entry is looked up by the slot's row: match the slot row's key limbs
+        entries = parts["storage"]
+        slot_rows = Ti[Ti[:, L.CH_SLOT] == 1]
+        keys = {tuple(r[L.W0_OFFSET:L.W0_OFFSET + 32]) for r in slot_rows}
+        succ = bool(len(slot_rows)) and bool(slot_rows[0, L.SUCC])
+        at = offsets["storage"]
+        initial, final = storage.initial, storage.final
+        for i, (slot, _) in enumerate((*initial, *final)):
+            looked = tuple(SWIT.words([slot])[0]) in keys and (i < len(initial) or succ)
+            T[at + i, L.T_M] = int(looked)
+    if "output" in parts:
+        entries = parts["output"].astype(np.int64)
+        at = offsets["output"]
+        calls = Ti[Ti[:, L.MRET] == 1]
+        off = calls[:, L.W0_OFFSET:L.W0_OFFSET + 3] @ np.array([1, 256, 65536])
+        size = calls[:, L.W1_OFFSET:L.W1_OFFSET + 3] @ np.array([1, 256, 65536])
+        T[at, L.T_M] = np.sum((off == entries[0, 1]) & (size == entries[0, 2]))
+        checked = Ti[Ti[:, L.CH_MOUT] == 1, L.MW]
+        words = entries[1:, 1]
+        T[at + 1:at + len(entries), L.T_M] = [np.sum(checked == w) for w in words]
