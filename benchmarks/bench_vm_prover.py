@@ -4,8 +4,9 @@ Two counting loops, sized so the trace fills a given power-of-two number of rows
 
 * ``arith``: ADD, SUB, LT, EQ, ISZERO, NOT, DUP, SWAP, POP, PUSH, JUMPI, JUMPDEST every iteration —
   one row per step;
-* ``mixed``: the same with AND, SHR, BYTE, MSTORE and MLOAD added — steps that also take chiplet rows
-  (two per bitwise or shift step, three per memory access, one per memory word).
+* ``mixed``: the same with AND, SHR, BYTE, MSTORE, MLOAD, MUL, DIV, SSTORE and SLOAD added — steps
+  that also take chiplet rows (two per bitwise or shift step, three per memory access, one per memory
+  word, six per MUL or DIV, two per storage access).
 
 Each run is proven with the default (100-bit) options after a warm-up proof (numba's one-time
 compilation is not counted); one JSON object is printed per run, then a summary::
@@ -40,6 +41,10 @@ MIXED_BODY = ARITH_BODY + bytes([
     0x80, 0x60, 0x1F, 0x1A, 0x50,  # DUP1 PUSH1 31 BYTE POP
     0x80, 0x80, 0x52,              # DUP1 DUP1 MSTORE        (memory[i] = i: i words grow memory)
     0x80, 0x51, 0x50,              # DUP1 MLOAD POP
+    0x80, 0x80, 0x02, 0x50,        # DUP1 DUP1 MUL POP
+    0x80, 0x60, 0x07, 0x90, 0x04, 0x50,  # DUP1 PUSH1 7 SWAP1 DIV POP     (i / 7)
+    0x80, 0x60, 0x01, 0x55,        # DUP1 PUSH1 1 SSTORE      (slot 1 = i)
+    0x60, 0x01, 0x54, 0x50,        # PUSH1 1 SLOAD POP
 ])
 PROGRAMS = {"arith": ARITH_BODY, "mixed": MIXED_BODY}
 

@@ -5,24 +5,27 @@ Statement (:class:`VmStatement`): running ``code`` in one call frame with ``gas_
 — the bytes at ``output_offset`` in memory, which the halting RETURN or REVERT names (empty output:
 the offset is 0) — when called at ``address`` by ``caller`` with ``value`` wei and ``calldata``,
 reading the storage slots ``storage_initial`` lists with those values and, on success, leaving them
-as ``storage_final`` lists with ``refund`` on the refund counter.  The opcodes it covers are those of :mod:`circuits.vm.proven`; a run executing any
-other opcode cannot be written into a trace that satisfies these constraints (its bytecode entry has
-no selector).
+as ``storage_final`` lists with ``refund`` on the refund counter.  The opcodes it covers are those
+of :mod:`circuits.vm.proven`; a run executing any other opcode cannot be written into a trace that
+satisfies these constraints (its bytecode entry has no selector).
 
 Constraint groups, each in the module named like the VM's instruction file it mirrors:
 :mod:`~circuits.vm.cpu` (selectors, gas, stack pointer, halting), :mod:`~circuits.vm.adder` with
 :mod:`~circuits.vm.arithmetic`, :mod:`~circuits.vm.comparison`, :mod:`~circuits.vm.bitwise`,
 :mod:`~circuits.vm.stack`, :mod:`~circuits.vm.control_flow`, :mod:`~circuits.vm.memory`,
+:mod:`~circuits.vm.environment`, :mod:`~circuits.vm.copy`, :mod:`~circuits.vm.storage`,
 :mod:`~circuits.vm.system`; the chiplets (:mod:`~circuits.vm.chiplets`,
 :mod:`~circuits.vm.bitwise_chiplet`, :mod:`~circuits.vm.shift_chiplet`,
-:mod:`~circuits.vm.memory_chiplet`, :mod:`~circuits.vm.memory_words`); and :mod:`~circuits.vm.bus`
-(the LogUp lookups and the stack's and memory's memory-checking arguments).
+:mod:`~circuits.vm.mul_chiplet`, :mod:`~circuits.vm.memory_chiplet`, :mod:`~circuits.vm.memory_words`,
+:mod:`~circuits.vm.storage_chiplet`); and :mod:`~circuits.vm.bus` (the LogUp lookups, and the
+memory-checking arguments of the stack, memory and storage).
 
-Boundary assertions: row 0 starts at pc 0 with an empty stack and memory, the gas limit, not halted;
-the last row is halted with the public status, the gas left ``gas_limit − gas_used`` and an empty
-(drained) stack, and holds no table entry.  The auxiliary assertions pin the table region to the
-public entries: S2 starts at 0 and ends at V = Σ_entries 1/(α − f), recomputed here from the code and
-the output; the fractions that read the next row are 0 on the last row.
+Boundary assertions: row 0 starts at pc 0 with an empty stack and memory, the gas limit, a zero
+refund counter, not halted and no copy in progress; the last row is halted with the public status,
+the gas left ``gas_limit − gas_used``, the public refund (on success) and an empty (drained) stack,
+and holds no table entry.  The auxiliary assertions pin the table region to the public entries: S2
+starts at 0 and ends at V = Σ_entries 1/(α − f), recomputed here from the statement; the fractions
+that read the next row are 0 on the last row.
 """
 
 from __future__ import annotations
@@ -39,17 +42,17 @@ from circuits.air import Air, Assertion
 from circuits.extension import Ext
 from circuits.field import P
 from circuits.values import BaseVec, Degree, ExtVec
-from circuits.vm import (adder, bitwise_chiplet, bus, chiplets, comparison, control_flow, copy, cpu, environment,
-                         memory, memory_chiplet, memory_words, shift_chiplet, stack, storage, storage_chiplet,
-                         system)
+from circuits.vm import (adder, arithmetic, bitwise_chiplet, bus, chiplets, comparison, control_flow, copy, cpu, environment,
+                         memory, memory_chiplet, memory_words, mul_chiplet, shift_chiplet, stack, storage,
+                         storage_chiplet, system)
 from circuits.vm.expr import Constraint
 from circuits.vm.layout import (AUX_MREQ, AUX_REQ, AUX_S, AUX_S2, AUX_SREQ, AUX_SVER, RF, SUCC, AUX_TW, AUX_WIDTH, CLK, GAS, HALTED, LASTW, MAX_GAS,
                                 MQ, MS, PC, SP, STATUS, T_E, WIDTH, Row, sel)
 from circuits.vm.opcodes import ERROR, REVERTED, SUCCESS, Group
 from circuits.vm.tables import Environment, StorageIO, beta_powers, entry_sum, fixed_entries
 
-CONSTRAINT_MODULES = (cpu, adder, comparison, stack, control_flow, memory, environment, copy, storage, system, chiplets, bitwise_chiplet,
-                      shift_chiplet, memory_chiplet, memory_words, storage_chiplet)
+CONSTRAINT_MODULES = (cpu, adder, arithmetic, comparison, stack, control_flow, memory, environment, copy, storage, system, chiplets, bitwise_chiplet,
+                      shift_chiplet, memory_chiplet, memory_words, storage_chiplet, mul_chiplet)
 """Main-trace constraint groups in evaluation order (the bus adds its own after them)."""
 
 STATUS_NAMES = {SUCCESS: "success", REVERTED: "revert", ERROR: "error"}

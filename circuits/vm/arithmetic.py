@@ -1,16 +1,36 @@
-"""Arithmetic opcodes: ADD and SUB, both one pass of the shared adder (:mod:`circuits.vm.adder`).
+"""Arithmetic opcodes: ADD and SUB on the shared adder; MUL, DIV and MOD on the multiplication chiplet.
 
     ADD   c = a + b mod 2^256     ⟺  a + b = c + 2^256·carry     route (W0 +1, W1 +1, W2 −1)
     SUB   c = a − b mod 2^256     ⟺  b + c = a + 2^256·carry     route (W0 −1, W1 +1, W2 +1)
 
-Stack: both consume a (C0, sp−1) and b (C1, sp−2) and produce c (P2, at sp−2); gas 3.
+MUL, DIV and MOD (gas 5) leave the result in W2 and ask the multiplication chiplet
+(:mod:`circuits.vm.mul_chiplet`) to prove it, as AND or SHL ask theirs (:mod:`circuits.vm.chiplets`).
+A division by zero gives 0 and needs no chiplet: the second zero test reads the divisor W1
+(zflag2 = [b = 0]) and
+
+    askd = (s_div + s_mod) · (1 − err) · (1 − zflag2)        the request's numerator for DIV and MOD
+    (s_div + s_mod) · zflag2 · Σ W2 = 0                      b = 0 ⟹ the result is 0
+
+Stack: all consume a (C0, sp−1) and b (C1, sp−2) and produce at sp−2.
 """
 
 from __future__ import annotations
 
+from circuits.vm import expr as E
+from circuits.vm.expr import Constraint
+from circuits.vm.layout import Row
 from circuits.vm.opcodes import Group
 
 ADDER_ROUTES = {
     Group.ADD: (1, 1, -1, 0),
     Group.SUB: (-1, 1, 1, 0),
 }
+
+
+def constraints(cur: Row, nxt: Row) -> list[Constraint]:
+    divides = cur.s(Group.DIV) + cur.s(Group.MOD)
+    return [
+        Constraint("askd = DIV or MOD by a non-zero divisor", cur.askd - divides * E.ok(cur) * (1 - cur.zflag2), 3,
+                   True),
+        Constraint("division by zero gives 0", divides * cur.zflag2 * E.total(cur.w2), 3, True),
+    ]

@@ -3,8 +3,9 @@
 Every fraction below sits in one running sum S (cyclic: S' = S + Σ h − m·w, so the sum over all rows
 is 0) with challenges α (the point) and β (tuple compression, f = Σ_j β^j · field_j):
 
-* **bytecode**: each live row (but a copy's continuation rows) looks up (TAG_CODE, pc, group code, n, jd, (s_push + s_push0)·W2 in
-  3-byte chunks): the opcode group, its n, the JUMPDEST flag and a PUSH's word are the code's;
+* **bytecode**: each live row (but a copy's continuation rows) looks up (TAG_CODE, pc, group code, n,
+  jd, (s_push + s_push0)·W2 in 3-byte chunks): the opcode group, its n, the JUMPDEST flag and a
+  PUSH's word are the code's;
 * **range**: 48 byte limbs a row (W2, gas, sp tests, time gaps) look up (TAG_RANGE, v); on the rows
   of a bitwise chiplet the 32 W2 slots look up (TAG_AND, key) instead (the tag is linear in the
   chiplet flags, see :mod:`circuits.vm.bitwise_chiplet`);
@@ -47,8 +48,9 @@ from circuits.vm import (bitwise_chiplet, chiplets, comparison, control_flow, co
                          memory_chiplet, memory_words, stack, storage, storage_chiplet)
 from circuits.vm import expr as E
 from circuits.vm.expr import Constraint
-from circuits.vm.layout import (AUX_C01, AUX_CODE, AUX_ENV, AUX_MEM, AUX_MREQ, AUX_OUT, AUX_SPUB, AUX_SREQ, AUX_SVER, AUX_P2, AUX_P3, AUX_RANGE,
-                                AUX_REQ, AUX_S, AUX_S2, AUX_TW, RANGE_PAIRS, T_FIELDS, Row)
+from circuits.vm.layout import (AUX_C01, AUX_CODE, AUX_ENV, AUX_MEM, AUX_MREQ, AUX_OUT, AUX_P2, AUX_P3, AUX_RANGE,
+                                AUX_REQ, AUX_S, AUX_S2, AUX_SPUB, AUX_SREQ, AUX_SVER, AUX_TW, RANGE_PAIRS, T_FIELDS,
+                                Row)
 from circuits.vm.opcodes import Group
 from circuits.vm.tables import CHUNKS, TAG_AND, TAG_CODE, TAG_JDGAP, TAG_RANGE, TAG_STACK
 

@@ -88,3 +88,82 @@ def shift_rows(groups: np.ndarray, s: np.ndarray, a: np.ndarray, result: np.ndar
     _set_word(second, L.W1_OFFSET, h)
     _set_word(second, L.W2_OFFSET, carry)
     return out
+
+
+MUL_FLAGS = {Group.MUL: L.CH_MUL, Group.DIV: L.CH_DIV, Group.MOD: L.CH_MOD}
+MUL_ROWS = 6
+
+
+def _int_words(values: list[int]) -> np.ndarray:
+    raw = b"".join(v.to_bytes(32, "little") for v in values)
+    return np.frombuffer(raw, dtype=np.uint8).reshape(len(values), 32).astype(np.int64)
+
+
+def _ints(words: np.ndarray) -> list[int]:
+    return [int.from_bytes(bytes(w.astype(np.uint8)), "little") for w in words]
+
+
+def _pairs(words: np.ndarray) -> np.ndarray:
+    return words[:, 0::2] + 256 * words[:, 1::2]
+
+
+def mul_rows(groups: np.ndarray, a: np.ndarray, b: np.ndarray, result: np.ndarray, small: np.ndarray,
+             quotients: list[int] | None = None, remainders: list[int] | None = None) -> np.ndarray:
+    """(6m, WIDTH) rows proving result = MUL/DIV/MOD(a, b) for m instances (b ≠ 0 for DIV and MOD).
+
+    ``quotients`` and ``remainders`` replace Q and R (soundness tests write false ones)."""
+    m = len(groups)
+    out = np.zeros((MUL_ROWS * m, L.WIDTH), dtype=np.int64)
+    out[:, L.CH_POW] = 1
+    n0, n1, n2, n3, n4, n5 = (out[i::MUL_ROWS] for i in range(MUL_ROWS))
+    is_mul = groups == int(Group.MUL)
+    # Q and R: a·b for MUL; the quotient and remainder for DIV and MOD (big integers, one per instance)
+    a_int, b_int = _ints(a), _ints(b)
+    q_int = [x if mul_ else x // y for x, y, mul_ in zip(a_int, b_int, is_mul)]
+    r_int = [0 if mul_ else x % y for x, y, mul_ in zip(a_int, b_int, is_mul)]
+    q_int = quotients if quotients is not None else q_int
+    r_int = remainders if remainders is not None else r_int
+    q, r = _int_words(q_int), _int_words(r_int)
+    # the full product's byte columns S_t = Σ_j b_j Q_{t−j}, t < 64, then the pair carries
+    s = np.zeros((m, 64), dtype=np.int64)
+    for j in range(32):
+        s[:, j:j + 32] += b[:, j:j + 1] * q
+    products = s[:, 0::2] + 256 * s[:, 1::2]
+    low = np.where(is_mul[:, None], _pairs(result), _pairs(a))
+    product_int = [x * y for x, y in zip(q_int, b_int)]  # a·b (MUL), q·b (DIV, MOD): its high half
+    high = _pairs(_int_words([v >> 256 for v in product_int]))
+    target = np.concatenate([low, np.where(is_mul[:, None], high, 0)], axis=1)
+    addend = np.concatenate([_pairs(r), np.zeros((m, 16), dtype=np.int64)], axis=1)
+    carries = np.zeros((m, 32), dtype=np.int64)
+    carry = np.zeros(m, dtype=np.int64)
+    for k in range(32):
+        total = products[:, k] + addend[:, k] + carry - target[:, k]
+        carry = total >> 16
+        carries[:, k] = carry
+    # N0: R + d + 1 = b with borrow bits, for DIV and MOD
+    d = _int_words([0 if mul_ else (y - x - 1) % 2**256 for x, y, mul_ in zip(r_int, b_int, is_mul)])
+    borrow = np.zeros(m, dtype=np.int64) + 1
+    for k in range(16):
+        total = _pairs(r)[:, k] + _pairs(d)[:, k] + borrow - _pairs(b)[:, k]
+        borrow = total >> 16
+        n0[:, L.W0_OFFSET + k] = np.where(is_mul, 0, borrow) if k < 15 else 0
+    n0[:, L.CH_N0] = 1
+    n0[:, L.W2_OFFSET:L.W2_OFFSET + 32] = d
+    for g, col in MUL_FLAGS.items():
+        n1[:, col] = groups == int(g)
+    n1[:, L.CH_SMALL] = small
+    n1[:, L.W0_OFFSET:L.W0_OFFSET + 32] = a
+    n1[:, L.W1_OFFSET:L.W1_OFFSET + 32] = b
+    n1[:, L.W2_OFFSET:L.W2_OFFSET + 32] = r
+    n2[:, L.CH_N2] = 1
+    n2[:, L.W0_OFFSET:L.W0_OFFSET + 32] = result
+    n2[:, L.W1_OFFSET:L.W1_OFFSET + 32] = carries
+    n2[:, L.W2_OFFSET:L.W2_OFFSET + 32] = q
+    n3[:, L.CH_N3] = 1
+    n3[:, L.W1_OFFSET:L.W1_OFFSET + 32] = carries
+    n3[:, L.W2_OFFSET:L.W2_OFFSET + 32] = carries & 0xFF
+    n4[:, L.CH_N4] = 1
+    n4[:, L.W2_OFFSET:L.W2_OFFSET + 32] = carries >> 8
+    n5[:, L.CH_N5] = 1
+    n5[:, L.W2_OFFSET:L.W2_OFFSET + 32] = (carries >> 8) + 192
+    return out

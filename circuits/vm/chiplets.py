@@ -2,9 +2,10 @@
 
 A CPU row has room for three words (W0, W1, W2) and 48 byte range checks.  An operation whose check
 needs more — a byte-wise AND through nibble lookups, a shift with its one-hot byte position and its
-carries — is proven on *chiplet rows* instead: rows after the halt and the stack drain, which the CPU
+carries, a 256-bit multiplication — is proven on *chiplet rows* instead: rows after the halt and the stack drain, which the CPU
 constraints see as idle padding (halted, no selector, no drain), so their word columns and their 32
-W2 range-check slots are free.  A chiplet instance takes two consecutive rows:
+W2 range-check slots are free.  A bitwise or shift instance takes two consecutive rows (the
+multiplication chiplet, :mod:`circuits.vm.mul_chiplet`, six, answering from its second):
 
     row 1   flag ch_<op>   W0 = first operand    W1 = second operand   W2 = 32 looked-up helper values
     row 2   flag ch_<x>2   W0 = result           W1 = helper word      W2 = 32 looked-up helper values
@@ -24,8 +25,8 @@ flags, so both fingerprints are linear and the column's constraint has degree 3.
 only if every proven operation has exactly the answers the CPU asked for: the chiplet's result is the
 word the CPU pushed.
 
-**Flags.**  The first-row flags (one per opcode: ch_and, ch_or, ch_xor, ch_shl, ch_shr, ch_byte) and
-second-row flags (ch_bw2, ch_sh2) are bits, at most one is set on a row, and only on halted rows that
+**Flags.**  The answering rows' flags (one per opcode: ch_and, ch_or, ch_xor, ch_shl, ch_shr, ch_byte,
+ch_mul, ch_div, ch_mod) and the other rows' flags are bits, at most one is set on a row, and only on halted rows that
 do not drain.  Each chiplet module ties its two rows together: row 1 ⟹ the next row is its row 2,
 and a row 2 follows a row 1.
 """
@@ -43,9 +44,13 @@ from circuits.vm.tables import TAG_REQUEST
 FIRST_ROW_FLAGS: dict[Group, str] = {
     Group.AND: "ch_and", Group.OR: "ch_or", Group.XOR: "ch_xor",
     Group.SHL: "ch_shl", Group.SHR: "ch_shr", Group.BYTE: "ch_byte",
+    Group.MUL: "ch_mul", Group.DIV: "ch_div", Group.MOD: "ch_mod",
 }
 """Each opcode a chiplet proves, with the flag of its instances' first row."""
-SECOND_ROW_FLAGS = ("ch_bw2", "ch_sh2")
+DIVISIONS = (Group.DIV, Group.MOD)
+SECOND_ROW_FLAGS = ("ch_bw2", "ch_sh2", "ch_n0", "ch_n2", "ch_n3", "ch_n4", "ch_n5")
+"""The other rows of a chiplet instance: bitwise, shift, and the multiplication chiplet's
+(:mod:`circuits.vm.mul_chiplet`)."""
 MEMORY_FLAGS = ("ch_m0", "ch_mld", "ch_mst", "ch_mst8", "ch_msth", "ch_m2", "ch_mreg", "ch_mout")
 """The memory chiplet's rows (:mod:`circuits.vm.memory_chiplet`, :mod:`circuits.vm.memory_words`),
 which answer over their own bus columns."""
@@ -60,8 +65,9 @@ def any_flag(row: Row) -> Any:
 
 
 def request_numerator(row: Row) -> Any:
-    """s_op · (1 − err): a step that completes asks for its check."""
-    return E.total(row.s(g) for g in FIRST_ROW_FLAGS) * E.ok(row)
+    """s_op · (1 − err): a step that completes asks for its check (DIV and MOD only when the divisor
+    is not zero: askd, see :mod:`circuits.vm.arithmetic`)."""
+    return E.total(row.s(g) for g in FIRST_ROW_FLAGS if g not in DIVISIONS) * E.ok(row) + row.askd
 
 
 def request_fp(row: Row, betas: list) -> Any:

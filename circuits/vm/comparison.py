@@ -20,7 +20,8 @@ ISZERO consumes a and produces at sp−1; gas 3.
 A second zero test (zflag2, zinv2, same two identities) reads bytes 2…31 of a jump target (zflag2 =
 [target < 2^16]), bytes 1…31 of a shift amount or BYTE index (zflag2 = [W0 < 256], which the shift
 chiplet receives with the request), the size RETURN or REVERT pops (zflag2 = [no output]) and
-bytes 3…31 of CALLDATALOAD's offset (zflag2 = [offset < 2^24]) and a copy's size (zflag2 = [size = 0]).
+bytes 3…31 of CALLDATALOAD's offset (zflag2 = [offset < 2^24]), a copy's size (zflag2 = [size = 0])
+and the divisor of DIV and MOD (zflag2 = [b = 0]).
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ ZERO_TEST_ROUTES = {Group.ISZERO: "w0", Group.EQ: "w2", Group.JUMPI: "w1"}
 
 ZERO_TEST2_ROUTES = {Group.JUMP: ("w0", 2), Group.JUMPI: ("w0", 2), Group.SHL: ("w0", 1), Group.SHR: ("w0", 1),
                      Group.BYTE: ("w0", 1), Group.RETURN: ("w1", 0), Group.REVERT: ("w1", 0),
-                     Group.CALLDATALOAD: ("w0", 3), Group.COPYSIZE: ("w0", 0)}
+                     Group.CALLDATALOAD: ("w0", 3), Group.COPYSIZE: ("w0", 0), Group.DIV: ("w1", 0),
+                     Group.MOD: ("w1", 0)}
 """For each group, the word and the first byte the second zero test reads (word[from:])."""
 
 BOOLEAN_RESULT = (Group.LT, Group.GT, Group.EQ, Group.ISZERO)

@@ -41,9 +41,14 @@ def total(values: Iterable) -> Any:
     return acc
 
 
+def weighted(coeffs: Sequence[int], values: Sequence) -> Any:
+    """Σ coeffs[i] · values[i] for integer coefficients (zero coefficients skipped)."""
+    return total(v * c if c != 1 else v for c, v in zip(coeffs, values) if c)
+
+
 def packed(limbs: Sequence, base: int = 256) -> Any:
     """Σ limbs[i] · base^i."""
-    return total(limb * (base ** i) if i else limb for i, limb in enumerate(limbs))
+    return weighted([base ** i for i in range(len(limbs))], list(limbs))
 
 
 def pairs(limbs: Sequence) -> list:
@@ -118,13 +123,9 @@ def scale(c: Any, v: Any) -> Any:
 
 def by_spec(row: Row, value_of) -> Any:
     """Σ_g value_of(spec_g) · s_g over the groups where that value is non-zero (linear in selectors)."""
-    out = 0
-    for g, spec in SPECS.items():
-        k = value_of(g, spec)
-        if k:
-            term = row.s(g) * k if k != 1 else row.s(g)
-            out = term if isinstance(out, int) and out == 0 else out + term
-    return out
+    picked = [(value_of(g, spec), row.s(g)) for g, spec in SPECS.items()]
+    picked = [(k, s) for k, s in picked if k]
+    return weighted([k for k, _ in picked], [s for _, s in picked]) if picked else 0
 
 
 def err(row: Row) -> Any:

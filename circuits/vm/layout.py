@@ -2,7 +2,8 @@
 
 Rows, top to bottom: the steps (a CALLDATACOPY or CODECOPY continues on a COPYSIZE row and one
 COPYUNIT row per write, see :mod:`circuits.vm.copy`); padding rows that drain the stack one word a row; chiplet rows — two
-per bitwise or shift operation (:mod:`circuits.vm.chiplets`), three per memory access
+per bitwise or shift operation (:mod:`circuits.vm.chiplets`), six per MUL, DIV or MOD
+(:mod:`circuits.vm.mul_chiplet`), three per memory access
 (:mod:`circuits.vm.memory_chiplet`), one per memory word touched and one per returned word
 (:mod:`circuits.vm.memory_words`), two per storage access and two per slot touched
 (:mod:`circuits.vm.storage_chiplet`); idle rows.  The table region (the fixed entries, see
@@ -23,7 +24,8 @@ Main trace (base-field columns), left to right::
   destination), the memory state (size ms in words, mq = ⌊ms²/512⌋) and a memory step's expansion
   helpers (grow, need, xa, mret), CALLDATALOAD's flags (cda, cdb), a copy's registers (stay,
   destination, source, bytes left, size, source kind, copy id, unit type and flags, lookup offset), a
-  storage step's gas and refund change, the refund counter rf and succ, the stack addresses of slots C0, C1, P3, the production times of the
+  storage step's gas and refund change, the refund counter rf and succ, askd (a DIV or MOD by a
+  non-zero divisor asks the multiplication chiplet), the stack addresses of slots C0, C1, P3, the production times of the
   consumed words, and the out-of-gas gap.
 * W0, W1, W2: 256-bit words as 32 little-endian bytes (limb 0 is the least significant).  W0 and W1
   are the words consumed through slots C0 and C1; W2 is the produced word or, for comparisons, the
@@ -118,6 +120,7 @@ SGAS = _alloc()
 SREF = _alloc()
 RF = _alloc()
 SUCC = _alloc()
+ASKD = _alloc()
 A0 = _alloc()
 A1 = _alloc()
 A3 = _alloc()
@@ -182,6 +185,14 @@ CH_SST = _alloc()
 CH_S2 = _alloc()
 CH_SLOT = _alloc()
 CH_SLOT2 = _alloc()
+CH_N0 = _alloc()
+CH_MUL = _alloc()
+CH_DIV = _alloc()
+CH_MOD = _alloc()
+CH_N2 = _alloc()
+CH_N3 = _alloc()
+CH_N4 = _alloc()
+CH_N5 = _alloc()
 STP = _alloc()
 STN = _alloc()
 SWB = _alloc()
@@ -316,7 +327,9 @@ _NAMED = {
     "ms": MS, "mq": MQ, "mg": MG, "need": NEED, "xa": XA, "mret": MRET, "cda": CDA, "cdb": CDB,
     "stay": STAY, "cpdst": CPDST, "cpsrc": CPSRC, "cprem": CPREM, "kcd": KCD, "kcode": KCODE, "u_rw": U_RW,
     "u_rb": U_RB, "u_ww": U_WW, "u_wb": U_WB, "ubey": UBEY, "lastu": LASTU, "lastr": LASTR, "loff": LOFF,
-    "kmc": KMC, "cpid": CPID, "cpsize": CPSIZE, "sgas": SGAS, "sref": SREF, "rf": RF, "succ": SUCC,
+    "kmc": KMC, "cpid": CPID, "cpsize": CPSIZE, "sgas": SGAS, "sref": SREF, "rf": RF, "succ": SUCC, "askd": ASKD,
+    "ch_n0": CH_N0, "ch_mul": CH_MUL, "ch_div": CH_DIV, "ch_mod": CH_MOD, "ch_n2": CH_N2, "ch_n3": CH_N3,
+    "ch_n4": CH_N4, "ch_n5": CH_N5,
     "ch_sld": CH_SLD, "ch_sst": CH_SST, "ch_s2": CH_S2, "ch_slot": CH_SLOT, "ch_slot2": CH_SLOT2, "stp": STP,
     "stn": STN, "swb": SWB, "sc": SC, "sr": SR,
     "ch_m0": CH_M0, "ch_mld": CH_MLD, "ch_mst": CH_MST, "ch_mst8": CH_MST8, "ch_msth": CH_MSTH, "ch_m2": CH_M2, "ch_mreg": CH_MREG,

@@ -70,6 +70,9 @@ class Group(IntEnum):
     MCOPY = 42
     SLOAD = 43
     SSTORE = 44
+    MUL = 45
+    DIV = 46
+    MOD = 47
 
 
 UNPROVEN = 0
@@ -115,6 +118,9 @@ SPECS: dict[Group, GroupSpec] = {
     Group.STOP: GroupSpec("control_flow", (0x00,), 0, 0, 0, 0, 0, halts=SUCCESS),
     Group.ADD: GroupSpec("arithmetic", (0x01,), 3, 2, -1, 2, 1, p2_depth=2),
     Group.SUB: GroupSpec("arithmetic", (0x03,), 3, 2, -1, 2, 1, p2_depth=2),
+    Group.MUL: GroupSpec("arithmetic", (0x02,), 5, 2, -1, 2, 1, p2_depth=2),
+    Group.DIV: GroupSpec("arithmetic", (0x04,), 5, 2, -1, 2, 1, p2_depth=2),
+    Group.MOD: GroupSpec("arithmetic", (0x06,), 5, 2, -1, 2, 1, p2_depth=2),
     Group.LT: GroupSpec("comparison", (0x10,), 3, 2, -1, 2, 1, p2_depth=2),
     Group.GT: GroupSpec("comparison", (0x11,), 3, 2, -1, 2, 1, p2_depth=2),
     Group.EQ: GroupSpec("comparison", (0x14,), 3, 2, -1, 2, 1, p2_depth=2),

@@ -9,8 +9,8 @@ with a reason naming the opcode and the pc, before any proving work:
 * an exceptional halt other than out of gas, stack underflow or overflow, an invalid jump
   destination and INVALID;
 * a memory step (MLOAD, MSTORE, MSTORE8, RETURN/REVERT with a non-zero size, CALLDATACOPY,
-  CODECOPY, MCOPY) with an offset or size of 2^24 or more — which completes only with more than 2^28 gas
-  (a copy's source offset too, which is otherwise harmless);
+  CODECOPY, MCOPY) with an offset or size of 2^24 or more — which completes only with more than 2^28
+  gas (a copy's offsets even when it copies nothing);
 * a memory step that runs out of gas while its static cost alone is affordable (out of gas on the
   expansion is not proven), or a storage step that runs out of gas;
 * a step in a nested call frame (the circuit proves one frame).

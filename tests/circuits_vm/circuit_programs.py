@@ -7,7 +7,8 @@ import random
 
 NASTY = [0, 1, 2, 255, 256, 2**128, 2**255, 2**255 + 1, 2**256 - 2, 2**256 - 1, 0x0101010101 * 2**100]
 
-BINARY = [0x01, 0x03, 0x10, 0x11, 0x14, 0x16, 0x17, 0x18, 0x1A, 0x1B, 0x1C]  # ADD SUB LT GT EQ AND OR XOR BYTE SHL SHR
+BINARY = [0x01, 0x02, 0x03, 0x04, 0x06, 0x10, 0x11, 0x14, 0x16, 0x17, 0x18, 0x1A, 0x1B,
+          0x1C]  # ADD MUL SUB DIV MOD LT GT EQ AND OR XOR BYTE SHL SHR
 UNARY = [0x15, 0x19]  # ISZERO NOT
 CHIPLET_OPS = [0x16, 0x17, 0x18, 0x1A, 0x1B, 0x1C]  # AND OR XOR BYTE SHL SHR
 SHIFTS = [0, 1, 7, 8, 9, 31, 32, 33, 248, 255, 256, 257, 2**64, 2**255]
@@ -112,6 +113,21 @@ def storage_program(end: bytes = b"\x00") -> bytes:
     return (sload(1) + sload(1) + sstore(2, 3) + sstore(2, 4) + sstore(2, 0) + sstore(3, 0) + sstore(3, 8)
             + sstore(3, 7) + sstore(4, 9) + sload(3) + sstore(2**256 - 1, 2**255 + 1) + sload(2**256 - 1)
             + sstore(1, 6) + end)
+
+
+def nasty_division() -> bytes:
+    """MUL, DIV and MOD on every ordered pair of words chosen for carries, wrap-around and division
+    edge cases (by 0, by 1, by itself, 2^255 mod 3, 2^256 − 1 over 2^256 − 2)."""
+    vals = [0, 1, 2, 3, 7, 2**128 + 1, 2**255, 2**256 - 1, 2**256 - 2]
+    out = bytearray()
+    for v in vals:
+        out += push32(v)
+    k = len(vals)
+    for i in range(k):
+        for j in range(k):
+            for op in (0x02, 0x04, 0x06):
+                out += bytes([0x7F + (k - j), 0x7F + (k - i + 1), op, 0x50])
+    return bytes(out) + b"\x00"
 
 
 def stack_program() -> bytes:

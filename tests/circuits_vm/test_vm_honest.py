@@ -8,8 +8,8 @@ import random
 
 import numpy as np
 import pytest
-from circuit_programs import (COPY_CALLDATA, STORAGE, nasty_arithmetic, nasty_bitwise, nasty_copies, nasty_memory,
-                              push, push32, random_program, stack_program, storage_program)
+from circuit_programs import (COPY_CALLDATA, STORAGE, nasty_arithmetic, nasty_bitwise, nasty_copies, nasty_division,
+                              nasty_memory, push, push32, random_program, stack_program, storage_program)
 
 from circuits.air import find_violations
 from circuits.vm import opcodes as circuit_opcodes
@@ -106,6 +106,26 @@ def test_nasty_values_satisfy_every_constraint():
 
 def test_nasty_bitwise_and_shifts_satisfy_every_constraint():
     trace, matrix, statement = honest(nasty_bitwise())
+    assert trace.result.status == "success"
+    assert_satisfied(matrix, statement)
+
+
+@pytest.mark.parametrize("code,gas", [
+    (push(2) + push(0) + push(0) + b"\x37", 9),      # CALLDATACOPY with 2 gas left: out of gas (static 3)
+    (push(2) + push(0) + push(0) + b"\x5e", 8),      # MCOPY with 1 gas left
+    (push(2) + push(3) + b"\x04", 10),               # DIV with 4 gas left (static 5)
+    (push(2) + b"\x51", 5),                          # MLOAD with 2 gas left
+    (push(2) + push(3) + b"\x1b", 8),                # SHL with 2 gas left
+    (push(2) + b"\x5e", GAS),                         # MCOPY underflows
+])
+def test_failing_chiplet_and_copy_steps_satisfy_every_constraint(code, gas):
+    trace, matrix, statement = honest(code, gas)
+    assert trace.result.status == "error"
+    assert_satisfied(matrix, statement)
+
+
+def test_nasty_division_satisfies_every_constraint():
+    trace, matrix, statement = honest(nasty_division())
     assert trace.result.status == "success"
     assert_satisfied(matrix, statement)
 
@@ -244,7 +264,7 @@ def test_default_options_reach_100_bits(tmp_path):
 # ---- refusals -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("code,needle,gas", [
-    (push(2) + push(3) + b"\x02\x00", "MUL at pc 4", GAS),
+    (push(2) + push(3) + b"\x05\x00", "SDIV at pc 4", GAS),
     (push(2) + push(2) + b"\x5d\x00", "TSTORE at pc 4", GAS),
     (push(1) + push(1) + b"\x1d\x00", "SAR at pc 4", GAS),
     (push(0) + b"\x31\x00", "BALANCE at pc 1", GAS),
@@ -385,5 +405,5 @@ def test_prove_and_verify_commands(tmp_path):
     out.write_bytes(out.read_bytes()[:-1])
     r = runner.invoke(app, ["evm", "verify", str(out), "--json"])
     assert r.exit_code == 1 and json.loads(r.output)["valid"] is False
-    r = runner.invoke(app, ["evm", "prove", "--code", "0x6003600402", "--out", str(out)])
-    assert r.exit_code == 1 and "MUL at pc 4" in r.output
+    r = runner.invoke(app, ["evm", "prove", "--code", "0x6003600405", "--out", str(out)])
+    assert r.exit_code == 1 and "SDIV at pc 4" in r.output

@@ -1278,6 +1278,109 @@ def storage_bumps(m: np.ndarray) -> list[tuple[str, int, int, int]]:
     return out
 
 
+# ---- multiplication and division -------------------------------------------------------------------
+
+def mul_cheat(code: bytes, step: int, claimed: int, quotient: int, remainder: int):
+    """``code``'s MUL/DIV/MOD at ``step`` claims ``claimed``, its chiplet instance written with the given
+    Q and R (the chiplet's carries follow from them)."""
+    matrix, st = false_result(code, step, claimed)
+    group = Group(GROUP_OF_BYTE[code[[i for i, b in enumerate(code) if b in (0x02, 0x04, 0x06)][-1]]])
+    flag = {Group.MUL: L.CH_MUL, Group.DIV: L.CH_DIV, Group.MOD: L.CH_MOD}[group]
+    n1 = chiplet_row(matrix, flag)
+    a, b = (int.from_bytes(bytes(matrix[n1, off:off + 32].astype(np.uint8)), "little")
+            for off in (L.W0_OFFSET, L.W1_OFFSET))
+    small = matrix[rows_of(matrix, group)[0], L.ZFLAG2]  # the CPU's second zero test travels with the request
+    block = CW.mul_rows(np.array([int(group)]), words_of(a), words_of(b), words_of(claimed), np.array([small]),
+                        [quotient], [remainder])
+    keep = IDLE_FIXED + [L.T_E, L.T_M, L.T_ONE, *range(L.T_F, L.T_F + L.T_FIELDS)]
+    block[:, keep] = matrix[n1 - 1:n1 + 5, keep].astype(np.int64)
+    matrix[n1 - 1:n1 + 5] = np.mod(block, P).astype(np.uint64)
+    set_multiplicities(matrix, code, env=ENV)
+    return matrix, st
+
+
+def m_mul_result():
+    """MUL 7 · 9 claims 64 (the chiplet's carries are those of 63)."""
+    code = push(7) + push(9) + b"\x02\x50\x00"
+    matrix, st = mul_cheat(code, 2, 63, 9, 0)
+    matrix[chiplet_row(matrix, L.CH_N2), L.W0_OFFSET] = 64
+    for r in (rows_of(matrix, Group.MUL)[0], rows_of(matrix, Group.POP)[0]):
+        matrix[r, L.W2_OFFSET if r == rows_of(matrix, Group.MUL)[0] else L.W0_OFFSET] = 64
+    set_multiplicities(matrix, code, env=ENV)
+    return matrix, st, {"product pair 0"}
+
+
+def m_mod_wraps_past_2_256():
+    """MOD 2^255 by 3 claims 0, with a quotient q = 2^255 / 3 mod 2^256: q·3 = 2^255 modulo 2^256 only."""
+    code = push(3) + push32(2**255) + b"\x06\x50\x00"
+    q = 2**255 * pow(3, -1, 2**256) % 2**256
+    matrix, st = mul_cheat(code, 2, 0, q, 0)
+    return matrix, st, {"product pair 16 (no high half)"}
+
+
+def m_div_remainder_too_big():
+    """DIV 7 by 2 claims 2, remainder 3 (2·2 + 3 = 7, but 3 ≥ 2)."""
+    code = push(2) + push(7) + b"\x04\x50\x00"
+    matrix, st = mul_cheat(code, 2, 2, 2, 3)
+    return matrix, st, {"remainder below divisor, pair 15"}  # 3 + d + 1 = 2 only past 2^256
+
+
+def m_div_by_zero_nonzero():
+    """DIV 5 by 0 claims 1."""
+    matrix, st = false_result(push(0) + push(5) + b"\x04\x50\x00", 2, 1)
+    return matrix, st, {"division by zero gives 0"}
+
+
+def m_div_claims_zero_divisor():
+    """DIV 5 by 3 claims its divisor is 0 (result 0, no chiplet)."""
+    code = push(3) + push(5) + b"\x04\x50\x00"
+    steps, _ = run(code)
+    steps[2] = replace(steps[2], pushes=(0,))
+    steps[3] = replace(steps[3], pops=(0,))
+    matrix, st = from_steps(code, steps)
+    r = rows_of(matrix, Group.DIV)[0]
+    matrix[r, L.ZFLAG2], matrix[r, L.ZINV2], matrix[r, L.ASKD] = 1, 0, 0
+    start = chiplet_row(matrix, L.CH_N0)
+    keep = IDLE_FIXED + [L.T_E, L.T_M, L.T_ONE, *range(L.T_F, L.T_F + L.T_FIELDS)]
+    idle = np.zeros((6, L.WIDTH), dtype=np.uint64)  # the instance's rows made idle
+    idle[:, L.CH_POW] = 1
+    idle[:, keep] = matrix[start:start + 6, keep]
+    matrix[start:start + 6] = idle
+    set_multiplicities(matrix, code, env=ENV)
+    return matrix, st, {"zflag2 · z2 = 0"}
+
+
+def mul_bumps(m: np.ndarray) -> list[tuple[str, int, int, int]]:
+    """One cell of a DIV or MUL instance set to a wrong value."""
+    n1 = chiplet_row(m, L.CH_DIV)
+    mul1 = chiplet_row(m, L.CH_MUL)
+    idle = m.shape[0] - 3
+    out = []
+    bump = lambda label, r, col, d: out.append((label, r, col, int(m[r, col]) + d))  # noqa: E731
+    for name in ("ch_n0", "ch_mul", "ch_div", "ch_mod", "ch_n2", "ch_n3", "ch_n4", "ch_n5"):
+        out.append((f"{name} = 2 on an idle row", idle, getattr(L, name.upper()), 2))
+    for row, name in ((n1 - 1, "N0"), (n1, "N1"), (n1 + 1, "N2"), (n1 + 2, "N3"), (n1 + 3, "N4"), (n1 + 4, "N5")):
+        flag = {"N0": L.CH_N0, "N1": L.CH_DIV, "N2": L.CH_N2, "N3": L.CH_N3, "N4": L.CH_N4, "N5": L.CH_N5}[name]
+        bump(f"{name} flag dropped", row, flag, -1)
+        bump(f"{name} flag on an idle row", idle, flag, 1)
+    for k in range(16):
+        bump(f"borrow {k} = 2", n1 - 1, L.W0_OFFSET + k, 2 - int(m[n1 - 1, L.W0_OFFSET + k]))
+        bump(f"d pair {k} + 1", n1 - 1, L.W2_OFFSET + 2 * k, 1)
+    for k in range(32):
+        bump(f"carry {k} + 1", n1 + 1, L.W1_OFFSET + k, 1)
+        bump(f"carry copy {k} + 1", n1 + 2, L.W1_OFFSET + k, 1)
+        bump(f"carry high byte {k} + 1", n1 + 3, L.W2_OFFSET + k, 1)
+        bump(f"carry high byte + 192 {k} + 1", n1 + 4, L.W2_OFFSET + k, 1)
+        bump(f"MUL Q limb {k} + 1", mul1 + 1, L.W2_OFFSET + k, 1)
+        bump(f"MUL R limb {k} + 1", mul1, L.W2_OFFSET + k, 1)
+        bump(f"DIV result limb {k} + 1", n1 + 1, L.W0_OFFSET + k, 1)
+    mod1 = chiplet_row(m, L.CH_MOD)
+    for k in range(32):
+        bump(f"MOD result limb {k} + 1", mod1 + 1, L.W0_OFFSET + k, 1)
+    bump("askd on a PUSH", 0, L.ASKD, 1)
+    return out
+
+
 def witness_for_steps(code, steps, res):
     return build_trace(code, GAS, steps, res.status, res.gas_left, res.output, env=ENV)
 
@@ -1321,10 +1424,11 @@ CATALOGUE = {f.__name__[2:]: with_zero_tests(f) for f in [
     m_calldataload_claims_past_end, m_calldataload_past_end_nonzero, m_calldataload_high_offset,
     m_copy_wrong_source, m_copy_ends_early, m_copy_past_end_unchecked, m_mcopy_wrong_word,
     m_sload_wrong_value, m_sstore_underpaid, m_refund_inflated, m_storage_stale_read, m_storage_wrong_original,
-    m_storage_final_hidden, m_storage_warm_claimed,
+    m_storage_final_hidden, m_storage_warm_claimed, m_mul_result, m_mod_wraps_past_2_256, m_div_remainder_too_big,
+    m_div_by_zero_nonzero, m_div_claims_zero_divisor,
 ]}
 
-PROVED_BY_DEFAULT = {"add_result", "carry_not_a_bit", "stale_read", "wrong_gas", "skipped_instruction",
+PROVED_BY_DEFAULT = {"mod_wraps_past_2_256", "add_result", "carry_not_a_bit", "stale_read", "wrong_gas", "skipped_instruction",
                      "jump_to_non_jumpdest", "unproven_opcode_as_add", "fake_table_entry", "xor_result",
                      "shift_wrong_byte_position", "valid_target_made_up_gap", "false_overflow_low_sp"}
 """The cheats whose refused proofs run in the default test run (the rest are marked slow)."""
@@ -1419,7 +1523,10 @@ def test_every_constraint_catches_a_mutation(capsys):
     for label, row, col, value in cell_bumps(base):
         m = base.copy()
         m[row, col] = value % P
-        for c in violated(m, st):
+        # a bump inside the trace meets only the transitions at its row and the one before; bumps of the
+        # first or last row also meet the boundary assertions, checked in full
+        caught = violated(m, st) if row in (0, base.shape[0] - 1) else local_violations(m, (row - 1, row))
+        for c in caught:
             table.setdefault(c, []).append(label)
     for base, st, bumps in ((*honest_chiplets(), chiplet_bumps), (*honest_memory(), memory_bumps),
                             (*memory_run(push(50) + b"\x35\x50\x00"), environment_bumps),
@@ -1427,12 +1534,13 @@ def test_every_constraint_catches_a_mutation(capsys):
                                          + push(64) + push(0) + b"\xf3"), copy_bumps),
                             (*memory_run(push(34) + push(1) + push(3) + b"\x5e" + push(64) + push(0) + b"\xf3"),
                              mcopy_bumps),
-                            (*storage_run(push(1) + b"\x54\x50" + push(0) + push(1) + b"\x55\x00"), storage_bumps)):
+                            (*storage_run(push(1) + b"\x54\x50" + push(0) + push(1) + b"\x55\x00"), storage_bumps),
+                            (*memory_run(push(3) + push32(2**255 + 5) + b"\x04\x50" + push(2**200) + push(7) + b"\x02\x50"
+                                         + push(5) + push(13) + b"\x06\x50\x00"), mul_bumps)):
         assert not local_violations(base, range(base.shape[0]))
-        for label, row, col, value in bumps(base):
-            m = base.copy()
-            m[row, col] = np.mod(value, P)  # col (and value) may name several cells of the row
-            for c in local_violations(m, (row - 1, row)):
+        listed = bumps(base)
+        for (label, *_), caught in zip(listed, bumped_violations(base, listed)):
+            for c in caught:
                 table.setdefault(c, []).append(label)
         for col in (L.AUX_REQ, L.AUX_MREQ, L.AUX_SREQ, L.AUX_SVER):
             aux = AIR.build_aux_trace(base, _challenges(), st)
@@ -1524,6 +1632,34 @@ def local_violations(m: np.ndarray, rows) -> set[str]:
             bad &= rows < n - 1
         if bad.any():
             out.add(name)
+    return out
+
+
+def bumped_violations(base: np.ndarray, bumps: list) -> list[set[str]]:
+    """For each (label, row, column(s), value(s)) bump, the main transition constraints that fail at
+    its row or the row before — all bumps evaluated in one pass over the stacked row pairs."""
+    from circuits.values import BaseVec
+    n = base.shape[0]
+    cur_rows, nxt_rows, owner = [], [], []
+    for i, (_, row, col, value) in enumerate(bumps):
+        window = base[[(row - 1) % n, row % n, (row + 1) % n]].copy()
+        window[1, col] = np.mod(value, P)  # col (and value) may name several cells of the row
+        cur_rows += [window[0], window[1]]
+        nxt_rows += [window[1], window[2]]
+        owner += [(i, (row - 1) % n), (i, row % n)]
+    cur_m, nxt_m = np.array(cur_rows, dtype=np.uint64), np.array(nxt_rows, dtype=np.uint64)
+    cur = [BaseVec(np.ascontiguousarray(cur_m[:, j])) for j in range(L.WIDTH)]
+    nxt = [BaseVec(np.ascontiguousarray(nxt_m[:, j])) for j in range(L.WIDTH)]
+    cyclic = AIR.cyclic_transitions()
+    out: list[set[str]] = [set() for _ in bumps]
+    rows_at = np.array([r for _, r in owner])
+    for i, (name, c) in enumerate(zip(AIR.transition_names(), AIR.evaluate_transition(cur, nxt, None))):
+        vals = c.v if isinstance(c, BaseVec) else np.full(len(owner), int(c) % P)
+        bad = vals != 0
+        if i not in cyclic:
+            bad &= rows_at < n - 1
+        for k in np.nonzero(bad)[0]:
+            out[owner[k][0]].add(name)
     return out
 
 
@@ -1633,7 +1769,7 @@ def test_selector_booleanity_each_caught():
     for g in Group:
         m = matrix.copy()
         m[r, L.sel(g)] = 2
-        assert f"s_{g.name.lower()} is 0 or 1" in violated(m, st)
+        assert f"s_{g.name.lower()} is 0 or 1" in local_violations(m, (r - 1, r))
 
 
 def test_every_proven_opcode_has_a_constraint_group_and_a_mutation():
@@ -1652,7 +1788,8 @@ def test_every_proven_opcode_has_a_constraint_group_and_a_mutation():
         Group.MSTORE: "mstore_lost", Group.MSTORE8: "mstore8_wrong_byte", Group.MSIZE: "msize_wrong",
         Group.CALLER: "caller_wrong", Group.CALLDATALOAD: "calldataload_wrong_word",
         Group.CALLDATACOPY: "copy_wrong_source", Group.CODECOPY: "copy_past_end_unchecked",
-        Group.MCOPY: "mcopy_wrong_word", Group.SLOAD: "sload_wrong_value", Group.SSTORE: "sstore_underpaid", Group.COPYSIZE: "copy_ends_early", Group.COPYUNIT: "copy_wrong_source",
+        Group.MCOPY: "mcopy_wrong_word", Group.SLOAD: "sload_wrong_value", Group.SSTORE: "sstore_underpaid",
+        Group.MUL: "mul_result", Group.DIV: "div_remainder_too_big", Group.MOD: "mod_wraps_past_2_256", Group.COPYSIZE: "copy_ends_early", Group.COPYUNIT: "copy_wrong_source",
     }
     # the other environment opcodes share CALLER's lookup: a wrong value has no entry
     for g in (Group.ADDRESS, Group.CALLVALUE, Group.CALLDATASIZE, Group.CODESIZE):
