@@ -30,19 +30,19 @@ def _int(name: str, text: str, lo: int, hi: int) -> int:
 
 @bench_app.command("prover")
 def prover(
-    air: str = typer.Option("wide", "--air", help="fib | wide"),
+    air: str = typer.Option("wide", "--air", help="fib | wide | vm (the execution circuit on an EVM loop)"),
     log_rows: str = typer.Option("12", "--log-rows", help="log2 of the trace length"),
     blowup: str = typer.Option("8", "--blowup", help="LDE blowup factor (power of two)"),
     width: str = typer.Option("64", "--width", help="columns of the wide AIR"),
     security: str = typer.Option("100", "--security", help="target conjectured security bits"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ):
-    """Prove and verify one instance of an example AIR and report time, size and memory."""
+    """Prove and verify one instance of an AIR and report time, size and memory."""
     from l2.stark_demo import AIRS, bench_prover
 
     if air not in AIRS:
         _fail(f"unknown AIR {air!r} (choose from {', '.join(AIRS)})")
-    lr = _int("log-rows", log_rows, 3, 22)
+    lr = _int("log-rows", log_rows, 8 if air == "vm" else 3, 22)
     b = _int("blowup", blowup, 4, 64)
     if b & (b - 1):
         _fail("--blowup must be a power of two")

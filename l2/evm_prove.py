@@ -182,8 +182,9 @@ def prove_code(code: str | bytes, input: str | bytes = b"", gas: int | str = DEF
     """
     code_bytes = parse_hex(code, "code")
     gas_limit = parse_uint(gas, "gas", MAX_GAS)
+    original = parse_storage(storage)
     trace = record_run(code_bytes, parse_hex(input, "input"), gas_limit, parse_uint(value, "value"),
-                       parse_address(caller), parse_storage(storage))
+                       parse_address(caller), original)
     matrix, statement = witness_for(code_bytes, gas_limit, trace)
     air = VmAir()
     start = time.perf_counter()
@@ -193,9 +194,23 @@ def prove_code(code: str | bytes, input: str | bytes = b"", gas: int | str = DEF
     data = encode_file(statement, proof_bytes)
     if out is not None:
         Path(out).write_bytes(data)
-    return {**statement.as_dict(), "steps": len(trace), "trace_rows": matrix.shape[0],
-            "trace_width": matrix.shape[1], "proof_bytes": len(data), "prove_seconds": round(seconds, 3),
+    result = trace.result
+    final = dict(original)
+    if result.status == "success":
+        final.update(statement.storage_final)
+    opts = proof.options
+    run_fields = {  # the fields `l2 evm run` prints, for the same run
+        "status": result.status, "output": "0x" + result.output.hex(), "gas_used": gas_limit - result.gas_left,
+        "gas_refund": result.refund,
+        "storage": {hex(slot): hex(v) for slot, v in sorted(final.items()) if v},
+        "logs": [],  # LOG is outside the proven set: a proven run emits none
+        "steps": len(trace),
+    }
+    return {**statement.as_dict(), **run_fields, "trace_rows": matrix.shape[0], "trace_width": matrix.shape[1],
+            "proof_bytes": len(data), "prove_seconds": round(seconds, 3),
+            "security_bits": round(opts.security_bits(matrix.shape[0], air.security_loss_bits(matrix.shape[0])), 1),
             "file": str(out) if out is not None else None}
+
 
 
 def verify_bytes(data: bytes, min_security: float = MIN_SECURITY) -> dict[str, Any]:

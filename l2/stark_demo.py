@@ -16,7 +16,9 @@ from prover.stark import prove
 from verifier.proof import ProofOptions
 from verifier.stark import verify
 
-AIRS = ("fib", "wide")
+AIRS = ("fib", "wide", "vm")
+"""fib: Fibonacci; wide: a degree-3 hash chain of ``width`` columns; vm: the execution circuit proving
+the ``mixed`` EVM loop of :mod:`l2.vm_workloads` sized to fill the trace."""
 
 
 @dataclass
@@ -46,6 +48,13 @@ def build(air_name: str, log_rows: int, width: int = 64):
     if air_name == "wide":
         trace, pi = hash_chain_trace(n, width)
         return HashChainAir(width), trace, pi
+    if air_name == "vm":
+        from circuits.vm.air import VmAir
+        from l2.vm_workloads import iterations_for, trace_for
+
+        iterations = 2 if log_rows <= 8 else iterations_for("mixed", log_rows)
+        _, matrix, statement = trace_for("mixed", iterations)
+        return VmAir(), matrix, statement
     raise ValueError(f"unknown AIR {air_name!r} (choose from {', '.join(AIRS)})")
 
 
@@ -79,6 +88,14 @@ def bench_prover(air_name: str, log_rows: int, blowup: int = 8, width: int = 64,
     verify(air, data, pi, min_security=security)
     verify_seconds = time.perf_counter() - t0
     rows, cols = trace.shape
+    extra = {}
+    if air_name == "vm":
+        from l2.vm_workloads import rows_used
+
+        steps = _vm_steps(trace)
+        extra = {"evm_steps": steps, "rows_per_step": round(rows_used(trace) / steps, 3),
+                 "prove_seconds_per_1000_steps": round(1000 * prove_seconds / steps, 3),
+                 "aux_columns_ext": air.aux_width}
     return {
         "air": air_name,
         "rows": rows,
@@ -95,7 +112,18 @@ def bench_prover(air_name: str, log_rows: int, blowup: int = 8, width: int = 64,
         "compile_seconds": round(compile_seconds, 3),
         "cells_per_second": round(rows * cols / prove_seconds),
         "phases": {k: round(v, 4) for k, v in timer.phases.items()},
+        **extra,
     }
+
+
+def _vm_steps(matrix) -> int:
+    """EVM steps in an execution trace: rows before the halt that are not a copy's continuation rows."""
+    from circuits.vm import layout as L
+    from circuits.vm.opcodes import Group
+
+    live = matrix[:, L.HALTED] == 0
+    continuation = (matrix[:, L.sel(Group.COPYSIZE)] == 1) | (matrix[:, L.sel(Group.COPYUNIT)] == 1)
+    return int((live & ~continuation).sum())
 
 
 def fibonacci_demo(log_rows: int = 10) -> dict:

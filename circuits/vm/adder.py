@@ -5,6 +5,8 @@ b = next = W1, W2 = result or difference word d):
 
     ADD     a + b = c               SUB     b + c = a              NOT   a + c = 2^256 − 1
     LT, EQ  b + d = a  (carry out = a < b;  d = 0 ⟺ a = b)        GT    a + d = b  (carry out = a > b)
+    SLT, SGT  as LT, GT on both words with the sign bit flipped (a term on the top pair only, see
+              :mod:`circuits.vm.comparison`)
 
 Each opcode module declares its route as coefficients (of W0, W1, W2, constant per pair) in
 ``ADDER_ROUTES``; on a row they combine into one linear form per byte pair k (the selectors are
@@ -40,6 +42,7 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
     w0, w1, w2 = E.pairs(cur.w0), E.pairs(cur.w1), E.pairs(cur.w2)
     forms = E.family(lambda x, y, z, prev, c: a * x + b * y + c_ * z + k_ + prev - c * 65536,
                      w0, w1, w2, [0, *carries[:-1]], carries)
+    forms[-1] = forms[-1] + comparison.signed_adder_term(cur)
     return out + E.named(forms, "adder byte pair {}", 2, True)
 
 

@@ -6,7 +6,7 @@ is 0) with challenges α (the point) and β (tuple compression, f = Σ_j β^j ·
 * **bytecode**: each live row (but a copy's continuation rows) looks up (TAG_CODE, pc, group code, n,
   jd, (s_push + s_push0)·W2 in 3-byte chunks): the opcode group, its n, the JUMPDEST flag and a
   PUSH's word are the code's;
-* **range**: 48 byte limbs a row (W2, gas, sp tests, time gaps) look up (TAG_RANGE, v); on the rows
+* **range**: 50 byte limbs a row (W2, gas, sp tests, time gaps, sign helpers) look up (TAG_RANGE, v); on the rows
   of a bitwise chiplet the 32 W2 slots look up (TAG_AND, key) instead (the tag is linear in the
   chiplet flags, see :mod:`circuits.vm.bitwise_chiplet`);
 * **jump gaps**: an invalid-jump halt looks up (TAG_JDGAP, lo, hi) (:mod:`circuits.vm.control_flow`);
@@ -74,9 +74,9 @@ def produce_enables(row: Row) -> tuple[Any, Any]:
 
 
 def range_values(row: Row) -> list:
-    """The 48 byte limbs every row looks up in the range table."""
+    """The 50 byte limbs every row looks up in the range table."""
     g = row.gas_limbs
-    return [*row.w2, *g, g[3] + 192, row.oogd, *row.spl, *row.spu, *row.td0, *row.td1]
+    return [*row.w2, *g, g[3] + 192, row.oogd, *row.spl, *row.spu, *row.td0, *row.td1, row.ha, row.hb]
 
 
 def range_tags(row: Row) -> list:

@@ -1,6 +1,6 @@
 """Chiplets: rows after the run that each prove one operation too wide for a CPU row.
 
-A CPU row has room for three words (W0, W1, W2) and 48 byte range checks.  An operation whose check
+A CPU row has room for three words (W0, W1, W2) and 50 byte range checks.  An operation whose check
 needs more — a byte-wise AND through nibble lookups, a shift with its one-hot byte position and its
 carries, a 256-bit multiplication — is proven on *chiplet rows* instead: rows after the halt and the stack drain, which the CPU
 constraints see as idle padding (halted, no selector, no drain), so their word columns and their 32

@@ -1,9 +1,21 @@
-"""Comparison opcodes: LT, GT, EQ, ISZERO.
+"""Comparison opcodes: LT, GT, SLT, SGT, EQ, ISZERO.
 
 LT, GT and EQ run the shared adder on the difference word d (in W2):
 
     LT, EQ   b + d = a + 2^256·carry    carry = [a < b],  d = a − b mod 2^256
     GT       a + d = b + 2^256·carry    carry = [a > b]
+
+SLT and SGT are LT and GT on the words with their top bit flipped: x < y as signed two's-complement
+words exactly when x ⊕ 2^255 < y ⊕ 2^255 unsigned.  With sign bits sa, sb the flipped top byte pair of a
+is A_15 + 2^15 − 2^16·sa (still in [0, 2^16)), so the adder's top identity gains the term
+2^16·(s_slt − s_sgt)·(sa − sb) (see :mod:`circuits.vm.adder`); d is unchanged (the flips cancel mod
+2^256).  The sign bits are pinned by range-checked helpers
+
+    sa·(s_signed − sa) = 0        sa ∈ {0, 1} on SLT/SGT rows, 0 elsewhere
+    ha = s_signed·(2·a_31 − 256·sa),  ha ∈ [0, 256)
+
+so a_31 − 128·sa ∈ [0, 128) (an odd ha would need a_31 − 128·sa = ha/2 mod p, far outside
+[−128, 256)), i.e. sa is a's top bit; the same for b.
 
 EQ and ISZERO use the zero test, shared with JUMPI's condition: a byte sum z (bytes are
 non-negative and 32 · 255 < p, so z = 0 exactly when the word is 0) with
@@ -33,8 +45,10 @@ from circuits.vm.opcodes import Group
 
 ADDER_ROUTES = {
     Group.LT: (-1, 1, 1, 0),
+    Group.SLT: (-1, 1, 1, 0),
     Group.EQ: (-1, 1, 1, 0),
     Group.GT: (1, -1, 1, 0),
+    Group.SGT: (1, -1, 1, 0),
 }
 
 ZERO_TEST_ROUTES = {Group.ISZERO: "w0", Group.EQ: "w2", Group.JUMPI: "w1"}
@@ -46,7 +60,8 @@ ZERO_TEST2_ROUTES = {Group.JUMP: ("w0", 2), Group.JUMPI: ("w0", 2), Group.SHL: (
                      Group.MOD: ("w1", 0)}
 """For each group, the word and the first byte the second zero test reads (word[from:])."""
 
-BOOLEAN_RESULT = (Group.LT, Group.GT, Group.EQ, Group.ISZERO)
+BOOLEAN_RESULT = (Group.LT, Group.GT, Group.SLT, Group.SGT, Group.EQ, Group.ISZERO)
+SIGNED = (Group.SLT, Group.SGT)
 
 
 def zero_test_sum(row: Row):
@@ -63,12 +78,27 @@ def zero_test2_sum(row: Row):
 def constraints(cur: Row, nxt: Row) -> list[Constraint]:
     z = zero_test_sum(cur)
     carry_out = cur.carries[-1]
-    res = (cur.s(Group.LT) + cur.s(Group.GT)) * carry_out + (cur.s(Group.EQ) + cur.s(Group.ISZERO)) * cur.zflag
+    ordered = cur.s(Group.LT) + cur.s(Group.GT) + cur.s(Group.SLT) + cur.s(Group.SGT)
+    res = ordered * carry_out + (cur.s(Group.EQ) + cur.s(Group.ISZERO)) * cur.zflag
     z2 = zero_test2_sum(cur)
+    signed = signed_selector(cur)
     return [
         Constraint("zflag = 1 − z·zinv", cur.zflag + z * cur.zinv - 1, 3, True),
         Constraint("zflag · z = 0", cur.zflag * z, 3, True),
         Constraint("zflag2 = 1 − z2·zinv2", cur.zflag2 + z2 * cur.zinv2 - 1, 3, True),
         Constraint("zflag2 · z2 = 0", cur.zflag2 * z2, 3, True),
         Constraint("res = comparison result", cur.res - res, 2, True),
+        Constraint("sa is a's sign bit on SLT/SGT, 0 elsewhere", cur.sa * (signed - cur.sa), 2, True),
+        Constraint("sb is b's sign bit on SLT/SGT, 0 elsewhere", cur.sb * (signed - cur.sb), 2, True),
+        Constraint("ha = 2·a_31 − 256·sa", cur.ha - signed * (2 * cur.w0[31] - 256 * cur.sa), 2, True),
+        Constraint("hb = 2·b_31 − 256·sb", cur.hb - signed * (2 * cur.w1[31] - 256 * cur.sb), 2, True),
     ]
+
+
+def signed_selector(row: Row):
+    return row.s(Group.SLT) + row.s(Group.SGT)
+
+
+def signed_adder_term(row: Row):
+    """What flipping both sign bits adds to the adder's top byte-pair identity (0 off SLT/SGT rows)."""
+    return 65536 * (row.s(Group.SLT) - row.s(Group.SGT)) * (row.sa - row.sb)

@@ -26,7 +26,7 @@ Main trace (base-field columns), left to right::
   destination, source, bytes left, size, source kind, copy id, unit type and flags, lookup offset), a
   storage step's gas and refund change, the refund counter rf and succ, askd (a DIV or MOD by a
   non-zero divisor asks the multiplication chiplet), the stack addresses of slots C0, C1, P3, the production times of the
-  consumed words, and the out-of-gas gap.
+  consumed words, the out-of-gas gap, and the sign bits sa, sb of SLT/SGT's operands.
 * W0, W1, W2: 256-bit words as 32 little-endian bytes (limb 0 is the least significant).  W0 and W1
   are the words consumed through slots C0 and C1; W2 is the produced word or, for comparisons, the
   difference word d of the adder (see :mod:`circuits.vm.adder`), or a step's byte-sized witness
@@ -34,8 +34,9 @@ Main trace (base-field columns), left to right::
   from W1).  Chiplet rows reuse the three words for their operands, results and
   helpers; W2's 32 byte slots are range-checked (or, on bitwise rows, looked up as AND keys).
 * carries: one carry bit per pair of bytes of the shared 256-bit adder.
-* range limbs: bytes that prove gas ∈ [0, 2^30), 1024 − sp ≥ 0, the underflow test, and that every
-  consumed word was produced earlier (time gaps, 3 bytes per consuming slot).
+* range limbs: bytes that prove gas ∈ [0, 2^30), 1024 − sp ≥ 0, the underflow test, that every
+  consumed word was produced earlier (time gaps, 3 bytes per consuming slot), and the two sign-bit
+  helpers ha, hb of SLT/SGT.
 * chiplets: one flag per chiplet row kind, the shift chiplet's scalars (small, r's bits, 2^r, the
   multiplier m, BYTE's in-range flag), the memory chiplet's word index and version times (mw, mt1,
   mt2, mtn) and lastw, the latest memory-word row's index (−1 until the first word row), the storage
@@ -127,6 +128,8 @@ A3 = _alloc()
 TP0 = _alloc()
 TP1 = _alloc()
 OOGD = _alloc()
+SA = _alloc()
+SB = _alloc()
 CONTROL_WIDTH = _next
 
 # ---- selectors -------------------------------------------------------------------------------------
@@ -156,6 +159,9 @@ SPU = _alloc(2)
 TD0 = _alloc(3)
 TD1 = _alloc(3)
 """t − t_prod − 1 for slots C0 and C1 as three bytes: each consumed word was produced earlier."""
+HA = _alloc()
+HB = _alloc()
+"""2·(top byte − 128·sign bit) of SLT/SGT's operands as bytes: each sign bit is the top bit (0 elsewhere)."""
 CPU_WIDTH = _next
 
 # ---- chiplet flags and helpers (see circuits.vm.chiplets) --------------------------------------------
@@ -238,8 +244,8 @@ AUX_SVER = 10
 AUX_SPUB = 11
 AUX_TW = 12
 AUX_RANGE = 13
-RANGE_VALUES = WORD_LIMBS + 6 + 4 + 6
-"""W2 bytes, gas bytes (+ g3 + 192) and the out-of-gas gap, sp bytes, time-gap bytes."""
+RANGE_VALUES = WORD_LIMBS + 6 + 4 + 6 + 2
+"""W2 bytes, gas bytes (+ g3 + 192) and the out-of-gas gap, sp bytes, time-gap bytes, sign helpers."""
 RANGE_PAIRS = (RANGE_VALUES + 1) // 2
 AUX_S = AUX_RANGE + RANGE_PAIRS
 AUX_S2 = AUX_S + 1
@@ -320,7 +326,7 @@ class Row:
 _NAMED = {
     "clk": CLK, "pc": PC, "sp": SP, "gas": GAS, "halted": HALTED, "status": STATUS, "n": N, "jd": JD,
     "cont": CONT, "taken": TAKEN, "zflag": ZFLAG, "zinv": ZINV, "res": RES, "drain": DRAIN,
-    "e_oog": E_OOG, "e_uf": E_UF, "e_of": E_OF, "e_jd": E_JD, "zflag2": ZFLAG2, "zinv2": ZINV2, "a0": A0, "a1": A1, "a3": A3, "tp0": TP0, "tp1": TP1, "oogd": OOGD,
+    "sa": SA, "sb": SB, "ha": HA, "hb": HB, "e_oog": E_OOG, "e_uf": E_UF, "e_of": E_OF, "e_jd": E_JD, "zflag2": ZFLAG2, "zinv2": ZINV2, "a0": A0, "a1": A1, "a3": A3, "tp0": TP0, "tp1": TP1, "oogd": OOGD,
     "e": T_E, "m": T_M,
     "ch_and": CH_AND, "ch_or": CH_OR, "ch_xor": CH_XOR, "ch_bw2": CH_BW2, "ch_shl": CH_SHL, "ch_shr": CH_SHR,
     "ch_byte": CH_BYTE, "ch_sh2": CH_SH2, "ch_small": CH_SMALL, "ch_pow": CH_POW, "ch_m": CH_M, "ch_inr": CH_INR,

@@ -73,6 +73,8 @@ class Group(IntEnum):
     MUL = 45
     DIV = 46
     MOD = 47
+    SLT = 48
+    SGT = 49
 
 
 UNPROVEN = 0
@@ -123,6 +125,8 @@ SPECS: dict[Group, GroupSpec] = {
     Group.MOD: GroupSpec("arithmetic", (0x06,), 5, 2, -1, 2, 1, p2_depth=2),
     Group.LT: GroupSpec("comparison", (0x10,), 3, 2, -1, 2, 1, p2_depth=2),
     Group.GT: GroupSpec("comparison", (0x11,), 3, 2, -1, 2, 1, p2_depth=2),
+    Group.SLT: GroupSpec("comparison", (0x12,), 3, 2, -1, 2, 1, p2_depth=2),
+    Group.SGT: GroupSpec("comparison", (0x13,), 3, 2, -1, 2, 1, p2_depth=2),
     Group.EQ: GroupSpec("comparison", (0x14,), 3, 2, -1, 2, 1, p2_depth=2),
     Group.ISZERO: GroupSpec("comparison", (0x15,), 3, 1, 0, 1, 1, p2_depth=1),
     Group.NOT: GroupSpec("bitwise", (0x19,), 3, 1, 0, 1, 1, p2_depth=1),

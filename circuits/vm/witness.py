@@ -97,9 +97,9 @@ def _operands(group: Group, n: int, pops: tuple[int, ...], pushes: tuple[int, ..
         return pops[0], pushes[0], 0  # pushed from W1
     if group == Group.SSTORE:
         return pops[0], pops[1], 0
-    if group in (Group.LT, Group.EQ):
+    if group in (Group.LT, Group.EQ, Group.SLT):
         return pops[0], pops[1], (pops[0] - pops[1]) & M256
-    if group == Group.GT:
+    if group in (Group.GT, Group.SGT):
         return pops[0], pops[1], (pops[1] - pops[0]) & M256
     if group in (Group.ISZERO, Group.POP, Group.JUMP):
         return pops[0], 0, 0
@@ -449,6 +449,13 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     pairs = lambda off: T[:, off:off + 32:2] + 256 * T[:, off + 1:off + 32:2]  # noqa: E731
     form = (coeff[:, 0:1] * pairs(L.W0_OFFSET) + coeff[:, 1:2] * pairs(L.W1_OFFSET)
             + coeff[:, 2:3] * pairs(L.W2_OFFSET) + coeff[:, 3:4] * ok_full[:, None])
+    # SLT/SGT compare with both sign bits flipped (circuits.vm.comparison): sign bits and their helpers
+    signed = sel[Group.SLT] + sel[Group.SGT]
+    T[:, L.SA] = signed * (T[:, L.W0_OFFSET + 31] >> 7)
+    T[:, L.SB] = signed * (T[:, L.W1_OFFSET + 31] >> 7)
+    T[:, L.HA] = signed * (2 * T[:, L.W0_OFFSET + 31] - 256 * T[:, L.SA])
+    T[:, L.HB] = signed * (2 * T[:, L.W1_OFFSET + 31] - 256 * T[:, L.SB])
+    form[:, -1] += 65536 * (sel[Group.SLT] - sel[Group.SGT]) * (T[:, L.SA] - T[:, L.SB])
     carry = np.zeros(n, dtype=np.int64)
     for k in range(L.CARRY_WIDTH):
         total_k = form[:, k] + carry
@@ -476,7 +483,7 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     if np.any(z2 != 0):
         zinv2[z2 != 0] = batch_inv(z2[z2 != 0].astype(np.uint64))
     T[:, L.ZINV2] = zinv2.astype(np.int64)
-    T[:, L.RES] = (sel[Group.LT] + sel[Group.GT]) * carry + (sel[Group.EQ] + sel[Group.ISZERO]) * T[:, L.ZFLAG]
+    T[:, L.RES] = (sel[Group.LT] + sel[Group.GT] + signed) * carry + (sel[Group.EQ] + sel[Group.ISZERO]) * T[:, L.ZFLAG]
     T[:, L.TAKEN] = (sel[Group.JUMP] + sel[Group.JUMPI] * (1 - T[:, L.ZFLAG])) * ok_full
     running = sum(sel[g] for g, s in SPECS.items() if s.halts == RUNNING)
     T[:, L.CONT] = running * ok_full
@@ -573,11 +580,11 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
 
 
 def range_values(T: np.ndarray) -> np.ndarray:
-    """The 48 range-checked limbs of every row, (n, 48), in :func:`circuits.vm.bus.range_values` order."""
+    """The 50 range-checked limbs of every row, (n, 50), in :func:`circuits.vm.bus.range_values` order."""
     g = T[:, L.GAS_LIMBS:L.GAS_LIMBS + 4]
     return np.concatenate([T[:, L.W2_OFFSET:L.W2_OFFSET + 32], g, g[:, 3:4] + 192, T[:, L.OOGD:L.OOGD + 1],
                            T[:, L.SPL:L.SPL + 2], T[:, L.SPU:L.SPU + 2], T[:, L.TD0:L.TD0 + 3],
-                           T[:, L.TD1:L.TD1 + 3]], axis=1)
+                           T[:, L.TD1:L.TD1 + 3], T[:, L.HA:L.HA + 1], T[:, L.HB:L.HB + 1]], axis=1)
 
 
 def and_rows(T: np.ndarray) -> np.ndarray:

@@ -7,8 +7,8 @@ import random
 
 NASTY = [0, 1, 2, 255, 256, 2**128, 2**255, 2**255 + 1, 2**256 - 2, 2**256 - 1, 0x0101010101 * 2**100]
 
-BINARY = [0x01, 0x02, 0x03, 0x04, 0x06, 0x10, 0x11, 0x14, 0x16, 0x17, 0x18, 0x1A, 0x1B,
-          0x1C]  # ADD MUL SUB DIV MOD LT GT EQ AND OR XOR BYTE SHL SHR
+BINARY = [0x01, 0x02, 0x03, 0x04, 0x06, 0x10, 0x11, 0x12, 0x13, 0x14, 0x16, 0x17, 0x18, 0x1A, 0x1B,
+          0x1C]  # ADD MUL SUB DIV MOD LT GT SLT SGT EQ AND OR XOR BYTE SHL SHR
 UNARY = [0x15, 0x19]  # ISZERO NOT
 CHIPLET_OPS = [0x16, 0x17, 0x18, 0x1A, 0x1B, 0x1C]  # AND OR XOR BYTE SHL SHR
 SHIFTS = [0, 1, 7, 8, 9, 31, 32, 33, 248, 255, 256, 257, 2**64, 2**255]
@@ -31,7 +31,7 @@ def nasty_arithmetic() -> bytes:
 
     The values are pushed once; each operation copies its operands with DUP, so the code stays short.
     """
-    vals = [0, 1, 2**255, 2**256 - 1, 0xFF * (2**248) + 1]
+    vals = [0, 1, 2**255, 2**256 - 1, 0xFF * (2**248) + 1, 2**255 - 1, 0x7F * 2**248]
     out = bytearray()
     for v in vals:
         out += push32(v)

@@ -19,6 +19,7 @@ from circuits.vm.opcodes import GROUP_OF_BYTE, SPECS, UNPROVEN, Group
 from circuits.vm.proven import PROVEN_OPCODES, unproven_steps
 from l2.evm_prove import (EvmProofError, decode_file, encode_file, prove_code, record_run, verify_bytes,
                           witness_for)
+from l2.evm_cli import run_code
 from l2.vm.opcodes import OPCODES, Op
 from verifier.errors import VerificationError
 from verifier.proof import ProofOptions
@@ -228,6 +229,18 @@ def test_prove_code_and_verify_file(tmp_path, code, status):
     data = out.read_bytes()
     statement = verify_bytes(data, min_security=0)
     assert statement["status"] == status and statement["gas_used"] == report["gas_used"]
+    # `evm prove` prints what `evm run` prints for the same run, plus the proof's figures
+    run = run_code(code, gas=50_000)
+    assert {k: report[k] for k in run} == run
+    assert report["proof_bytes"] == len(data) and report["prove_seconds"] > 0 and report["security_bits"] > 0
+
+
+def test_prove_report_matches_run_with_storage():
+    code = storage_program()
+    storage = {hex(s): hex(v) for s, v in STORAGE.items()}
+    report = prove_code(code, gas=GAS, storage=storage, options=FAST)
+    assert {k: report[k] for k in ("status", "output", "gas_used", "gas_refund", "storage", "logs", "steps")} == \
+        run_code(code, gas=GAS, storage=storage)
 
 
 def test_nasty_memory_proves_and_verifies():

@@ -158,6 +158,64 @@ def m_lt_result():
     return matrix, st, {"res = comparison result"}
 
 
+def _signed_cheat(op: bytes, group: Group, a: int, b: int, flip: str):
+    """OP(a, b) claims the unsigned answer by calling one operand's sign bit 0 while keeping its
+    helper a byte: the carry and result follow the lie, only the helper identity is left false."""
+    code = push(b) + push(a) + op + b"\x50\x00"
+    steps, res = run(code)
+    matrix, st = witness_for_steps(code, steps, res)
+    r = rows_of(matrix, group)[0]
+    assert matrix[r, L.RES] == 1 and matrix[r, getattr(L, flip.upper())] == 1
+    matrix[r, getattr(L, flip.upper())] = 0
+    matrix[r, L.CARRY_OFFSET + 15] = 0
+    matrix[r, L.RES] = 0
+    add(matrix, r + 1, L.W0_OFFSET, -1)
+    return matrix, st
+
+
+def m_slt_sign_bit_hidden():
+    """SLT(−1, 1) claims 0 by calling −1 non-negative (sa = 0 with ha still 254)."""
+    matrix, st = _signed_cheat(b"\x12", Group.SLT, 2**256 - 1, 1, "sa")
+    return matrix, st, {"ha = 2·a_31 − 256·sa"}
+
+
+def m_sgt_sign_bit_hidden():
+    """SGT(1, −1) claims 0 by calling −1 non-negative (sb = 0 with hb still 254)."""
+    matrix, st = _signed_cheat(b"\x13", Group.SGT, 1, 2**256 - 1, "sb")
+    return matrix, st, {"hb = 2·b_31 − 256·sb"}
+
+
+def m_slt_result():
+    """SLT(−5, 3) = 1 claimed as 0 by the result column alone."""
+    code = push(3) + push32(2**256 - 5) + b"\x12\x50\x00"
+    steps, res = run(code)
+    matrix, st = witness_for_steps(code, steps, res)
+    r = rows_of(matrix, Group.SLT)[0]
+    add(matrix, r, L.RES, -1)
+    add(matrix, r + 1, L.W0_OFFSET, -1)
+    return matrix, st, {"res = comparison result"}
+
+
+def m_sign_bits_off_signed_rows():
+    """A sign bit set on an LT row, where nothing reads it: an unconstrained helper is still pinned to 0."""
+    code = push(2) + push(1) + b"\x10\x50\x00"
+    steps, res = run(code)
+    matrix, st = witness_for_steps(code, steps, res)
+    r = rows_of(matrix, Group.LT)[0]
+    matrix[r, L.SA] = 1
+    matrix[r, L.SB] = 1
+    return matrix, st, {"sa is a's sign bit on SLT/SGT, 0 elsewhere", "sb is b's sign bit on SLT/SGT, 0 elsewhere"}
+
+
+def m_sign_helper_out_of_range():
+    """SLT(−1, 1) claims 0 with sa = 0 and the honest helper ha = 510: no byte, so no range entry."""
+    matrix, st = _signed_cheat(b"\x12", Group.SLT, 2**256 - 1, 1, "sa")
+    r = rows_of(matrix, Group.SLT)[0]
+    matrix[r, L.HA] = 510
+    set_multiplicities(matrix, push(1) + push32(2**256 - 1) + b"\x12\x50\x00", env=ENV)
+    return matrix, st, {BUS}
+
+
 def m_eq_claims_equal():
     code = push(2) + push(1) + b"\x14\x50\x00"
     steps, res = run(code)
@@ -1403,7 +1461,8 @@ def with_zero_tests(make):
 
 
 CATALOGUE = {f.__name__[2:]: with_zero_tests(f) for f in [
-    m_add_result, m_not_result, m_carry_not_a_bit, m_lt_result, m_eq_claims_equal, m_iszero_claims_nonzero,
+    m_add_result, m_not_result, m_carry_not_a_bit, m_lt_result, m_slt_sign_bit_hidden, m_sgt_sign_bit_hidden,
+    m_slt_result, m_sign_bits_off_signed_rows, m_sign_helper_out_of_range, m_eq_claims_equal, m_iszero_claims_nonzero,
     m_stale_read, m_wrong_value_read, m_wrong_gas, m_skipped_instruction, m_jump_to_non_jumpdest,
     m_jump_target_high_bits, m_jumpi_zero_taken, m_push_value_not_in_code, m_unproven_opcode_as_add,
     m_pc_pushes_wrong, m_gas_pushes_wrong, m_false_out_of_gas, m_false_underflow,
@@ -1428,7 +1487,7 @@ CATALOGUE = {f.__name__[2:]: with_zero_tests(f) for f in [
     m_div_by_zero_nonzero, m_div_claims_zero_divisor,
 ]}
 
-PROVED_BY_DEFAULT = {"mod_wraps_past_2_256", "add_result", "carry_not_a_bit", "stale_read", "wrong_gas", "skipped_instruction",
+PROVED_BY_DEFAULT = {"mod_wraps_past_2_256", "slt_sign_bit_hidden", "add_result", "carry_not_a_bit", "stale_read", "wrong_gas", "skipped_instruction",
                      "jump_to_non_jumpdest", "unproven_opcode_as_add", "fake_table_entry", "xor_result",
                      "shift_wrong_byte_position", "valid_target_made_up_gap", "false_overflow_low_sp"}
 """The cheats whose refused proofs run in the default test run (the rest are marked slow)."""
@@ -1778,6 +1837,7 @@ def test_every_proven_opcode_has_a_constraint_group_and_a_mutation():
     targeted = {
         Group.STOP: "skipped_instruction", Group.ADD: "add_result", Group.SUB: "unproven_opcode_as_add",
         Group.LT: "lt_result", Group.GT: "addresses", Group.EQ: "eq_claims_equal",
+        Group.SLT: "slt_sign_bit_hidden", Group.SGT: "sgt_sign_bit_hidden",
         Group.ISZERO: "iszero_claims_nonzero", Group.NOT: "not_result", Group.POP: "stale_read",
         Group.PUSH0: "stack_overflow", Group.PUSH: "push_value_not_in_code", Group.DUP: "addresses",
         Group.SWAP: "addresses", Group.JUMP: "jump_to_non_jumpdest", Group.JUMPI: "jumpi_zero_taken",

@@ -258,3 +258,11 @@ def test_init_on_postgresql(cli, tmp_path, postgres_url):
     again = cli(tmp_path / "other", "init", "--db", postgres_url)
     assert again.exit_code == 1 and "already holds a chain" in again.stderr
     assert not (tmp_path / "other").exists()
+
+
+def test_bench_prover_on_the_execution_circuit(cli, tmp_path):
+    report = cli(tmp_path, "bench", "prover", "--air", "vm", "--log-rows", "10", "--json").json()
+    assert report["air"] == "vm" and report["rows"] == 1024 and report["verified"] is True
+    assert report["evm_steps"] > 100 and report["rows_per_step"] >= 1 and report["security_bits"] >= 100
+    bad = cli(tmp_path, "bench", "prover", "--air", "vm", "--log-rows", "5")
+    assert bad.exit_code == 1 and bad.stderr.strip().startswith("error: --log-rows must be between 8")
