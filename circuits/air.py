@@ -10,7 +10,13 @@ committed, from ``num_challenges`` random challenges — the room LogUp argument
   (x^n − 1)/(x − ω^{n−1})).  A cyclic running sum s' = s + t_r telescopes to Σ_r t_r = 0, which is how
   LogUp closes its sums without a boundary on a value the verifier cannot know,
 * boundary assertions ``column[row] = value``,
-* the public inputs the statement is about (absorbed into the Fiat–Shamir transcript).
+* the public inputs the statement is about (absorbed into the Fiat–Shamir transcript),
+* optionally, *bus claims*: extension values the prover reports after building the auxiliary trace
+  (typically the final value of a LogUp running sum).  Tables proven together by
+  :func:`prover.multi_stark.prove_tables` share their challenges, and the verifier checks that the
+  claims of all tables add up to a value it computes from public data (usually 0): that is how tables
+  of different heights talk to each other over a LogUp bus.  The AIR binds each claim to its trace
+  through auxiliary assertions, which receive the claims as ``claims=``.
 
 Each constraint is written once, as ordinary Python arithmetic on the values handed in, and runs on
 whole columns (prover, :class:`~circuits.values.BaseVec`), at one out-of-domain point (verifier,
@@ -50,6 +56,11 @@ class Air:
     aux_width: int = 0
     num_challenges: int = 0
     min_trace_length: int = 8
+
+    num_bus_claims: int = 0
+    """How many extension values :meth:`bus_claims` reports.  An AIR with claims is proven with other
+    tables (``prove_tables``), never alone, and its :meth:`aux_assertions` is called with
+    ``claims=[...]``; AIRs without claims are called without that keyword, exactly as before."""
 
     # ---- identity and statement -------------------------------------------------------------------
     def params_bytes(self) -> bytes:
@@ -101,6 +112,20 @@ class Air:
         return frozenset()
 
     def aux_assertions(self, challenges: list[Ext], public_inputs: Any, trace_length: int) -> list[Assertion]:
+        """Boundary assertions on auxiliary columns.
+
+        An AIR with ``num_bus_claims > 0`` overrides this with an extra keyword argument,
+        ``aux_assertions(challenges, public_inputs, trace_length, claims)``, and uses the claims (the
+        values the proof carries, absorbed into the transcript) as assertion values — e.g. "the running
+        sum's last row equals claims[0]" — which is what ties a claim to the committed trace.
+        """
+        return []
+
+    def bus_claims(self, main: np.ndarray, aux: np.ndarray, challenges: list[Ext],
+                   public_inputs: Any) -> list[Ext]:
+        """Prover side: the table's ``num_bus_claims`` bus claims, read off its main and aux traces."""
+        if self.num_bus_claims:
+            raise NotImplementedError(f"{self.name} declares bus claims but does not compute them")
         return []
 
     # ---- derived ---------------------------------------------------------------------------------
@@ -121,6 +146,16 @@ class Air:
         return main, aux
 
 
+def aux_assertions_of(air: Air, challenges: list[Ext], public_inputs: Any, trace_length: int,
+                      claims: Sequence[Ext] | None = None) -> list[Assertion]:
+    """``air.aux_assertions`` called the way the AIR expects: with ``claims=`` only if it has bus claims."""
+    if air.num_bus_claims:
+        if claims is None or len(claims) != air.num_bus_claims:
+            raise ValueError(f"{air.name} needs its {air.num_bus_claims} bus claims for its aux assertions")
+        return air.aux_assertions(challenges, public_inputs, trace_length, claims=list(claims))
+    return air.aux_assertions(challenges, public_inputs, trace_length)
+
+
 def _deg(c) -> int:
     return c.d if isinstance(c, Degree) else 0
 
@@ -137,8 +172,12 @@ class Violation:
 
 
 def find_violations(air: Air, trace: np.ndarray, public_inputs: Any, aux: np.ndarray | None = None,
-                    challenges: list[Ext] | None = None, limit: int = 20) -> list[Violation]:
-    """Every failing (constraint, row) up to ``limit``, evaluated over all rows at once."""
+                    challenges: list[Ext] | None = None, limit: int = 20,
+                    claims: Sequence[Ext] | None = None) -> list[Violation]:
+    """Every failing (constraint, row) up to ``limit``, evaluated over all rows at once.
+
+    For an AIR with bus claims, ``claims`` default to what :meth:`Air.bus_claims` reads off the traces.
+    """
     n = trace.shape[0]
     out: list[Violation] = []
     cap = limit or None  # limit=0 means every violation
@@ -169,7 +208,9 @@ def find_violations(air: Air, trace: np.ndarray, public_inputs: Any, aux: np.nda
                 bad = bad[bad < n - 1]
             for row in bad[:cap]:
                 out.append(Violation("aux transition", name, int(row)))
-        for a in air.aux_assertions(challenges, public_inputs, n):
+        if air.num_bus_claims and claims is None:
+            claims = air.bus_claims(trace, aux, challenges, public_inputs)
+        for a in aux_assertions_of(air, challenges, public_inputs, n, claims):
             if Ext.from_array(aux[a.row, a.column]) != a.value:
                 out.append(Violation("aux assertion", a.name or f"aux column {a.column}", a.row))
     out.sort(key=lambda v: v.row)
@@ -177,9 +218,9 @@ def find_violations(air: Air, trace: np.ndarray, public_inputs: Any, aux: np.nda
 
 
 def check_constraints(air: Air, trace: np.ndarray, public_inputs: Any, aux: np.ndarray | None = None,
-                      challenges: list[Ext] | None = None) -> None:
+                      challenges: list[Ext] | None = None, claims: Sequence[Ext] | None = None) -> None:
     """Raise :class:`ConstraintViolation` naming the first failing row and constraint, if any."""
-    bad = find_violations(air, trace, public_inputs, aux, challenges, limit=0)
+    bad = find_violations(air, trace, public_inputs, aux, challenges, limit=0, claims=claims)
     if bad:
         first = bad[0]
         more = f" (and {len(bad) - 1} more failures)" if len(bad) > 1 else ""

@@ -1,7 +1,9 @@
 """STARK proving: ``prove(air, trace, public_inputs, options) -> Proof``.
 
 Follows the protocol documented in :mod:`verifier.stark` step by step; the verifier is the
-specification of the proof format.  All work over the evaluation domains is done on whole columns
+specification of the proof format.  The phases are separate functions (:func:`prepare_trace`,
+:func:`commit_main`, :func:`commit_aux`, :func:`prove_after_aux`) so :mod:`prover.multi_stark` can run
+them for several tables on one transcript.  All work over the evaluation domains is done on whole columns
 (numpy, or the numba kernels of :mod:`circuits.ntt`, :mod:`circuits.ext_kernels` and
 :mod:`verifier.blake2b`); the only Python loops run over constraints, columns and queries.
 """
@@ -10,13 +12,14 @@ from __future__ import annotations
 
 import struct
 import time
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
 from circuits import ext_kernels as ek
 from circuits import field as F
-from circuits.air import Air, ConstraintViolation, check_constraints
+from circuits.air import Air, ConstraintViolation, aux_assertions_of, check_constraints
 from circuits.extension import Ext, x_power
 from circuits.ntt import coset_intt, lde, ntt
 from circuits.values import BaseVec, ExtVec
@@ -25,6 +28,7 @@ from verifier.blake2b import grind
 from verifier.proof import FriLayerOpening, Proof, ProofOptions
 from verifier.stark import (DOMAIN_SHIFT, _ce_factor, _coeff_array, _component_coeffs,
                             composition_coefficient_count, draw_ood_point, fri_num_layers, init_transcript)
+from verifier.transcript import Transcript
 
 Progress = Callable[[str], None]
 
@@ -80,7 +84,34 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
     """
     options = options or ProofOptions()
     step = progress or (lambda _phase: None)
+    if air.num_bus_claims:
+        raise ProverError(f"{air.name} has bus claims: prove it with its other tables (prove_tables)")
+    trace = prepare_trace(air, trace, public_inputs, options, check)
+    n = trace.shape[0]
+
+    # ---- step 1-2: main trace -----------------------------------------------------------------------
+    step("commit trace")
+    t = init_transcript(air, options, n, public_inputs)
+    main_tree = commit_main(trace, options)
+    t.absorb(b"main-root", main_tree.root)
+
+    # ---- step 3: auxiliary trace -----------------------------------------------------------------
+    challenges: list[Ext] = []
+    aux = None
+    if air.aux_width:
+        challenges = t.draw_exts(air.num_challenges)
+        aux = commit_aux(air, trace, challenges, public_inputs, options, check)
+        t.absorb(b"aux-root", aux.tree.root)
+    return prove_after_aux(air, trace, public_inputs, options, t, main_tree, aux, challenges, check=check,
+                           step=step)
+
+
+def prepare_trace(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions,
+                  check: bool) -> np.ndarray:
+    """The trace as contiguous uint64, after checking its shape, values and (with ``check``) constraints."""
     trace = np.ascontiguousarray(trace, dtype=np.uint64)
+    if trace.ndim != 2:
+        raise ProverError(f"trace for {air.name} must be a matrix")
     n, w = trace.shape
     if w != air.width:
         raise ProverError(f"trace has {w} columns, the AIR {air.name} has {air.width}")
@@ -95,39 +126,63 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
         raise ProverError(f"blowup {options.blowup} is below the constraint-evaluation factor {d}")
     if check:
         check_constraints(air, trace, public_inputs)
+    return trace
 
+
+def commit_main(trace: np.ndarray, options: ProofOptions) -> MerkleTree:
+    """Step 2: Merkle tree over the rows of the trace's LDE (its rows are the only copy kept)."""
+    return MerkleTree(_lde_u32(trace, options.blowup, DOMAIN_SHIFT))
+
+
+@dataclass(frozen=True, eq=False)
+class AuxCommitment:
+    """Step 3's result for one table: the extension columns, their committed layout, the tree, the claims."""
+
+    columns: np.ndarray  # (n, aux_width, 5)
+    base: np.ndarray  # (n, 5·aux_width): the committed component-minor layout
+    tree: MerkleTree
+    claims: list[Ext]  # the AIR's bus claims (empty for AIRs without claims)
+
+
+def commit_aux(air: Air, trace: np.ndarray, challenges: list[Ext], public_inputs: Any, options: ProofOptions,
+               check: bool) -> AuxCommitment:
+    """Step 3: build the auxiliary trace from the challenges, read its bus claims, commit to it."""
+    aux = air.build_aux_trace(trace, challenges, public_inputs)
+    claims: list[Ext] = []
+    if air.num_bus_claims:
+        claims = list(air.bus_claims(trace, aux, challenges, public_inputs))
+        if len(claims) != air.num_bus_claims or not all(isinstance(c, Ext) for c in claims):
+            raise ProverError(f"{air.name} must report {air.num_bus_claims} extension bus claims")
+    if check:
+        check_constraints(air, trace, public_inputs, aux, challenges, claims or None)
+    aux_base = _ext_matrix_to_base(aux)
+    return AuxCommitment(aux, aux_base, MerkleTree(_lde_u32(aux_base, options.blowup, DOMAIN_SHIFT)), claims)
+
+
+def prove_after_aux(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions, t: Transcript,
+                    main_tree: MerkleTree, aux_commit: AuxCommitment | None, challenges: list[Ext],
+                    check: bool = True, step: Progress | None = None) -> Proof:
+    """Steps 4-9 for one table, continuing transcript ``t`` after its main and auxiliary commitments."""
+    step = step or (lambda _phase: None)
+    n, w = trace.shape
     B = options.blowup
     L = n * B
     log_n = n.bit_length() - 1
     omega_n = F.two_adic_generator(log_n)
     g = DOMAIN_SHIFT
-
-    # ---- step 1-2: main trace -----------------------------------------------------------------------
-    step("commit trace")
-    t = init_transcript(air, options, n, public_inputs)
-    main_tree = MerkleTree(_lde_u32(trace, B, g))
-    main_lde = main_tree.rows  # (L, w) uint32: the committed rows are the only copy kept
-    t.absorb(b"main-root", main_tree.root)
-
-    # ---- step 3: auxiliary trace -----------------------------------------------------------------
-    challenges: list[Ext] = []
-    aux_tree = None
+    d = _ce_factor(air)
+    main_lde = main_tree.rows
     a = air.aux_width
+    aux_tree = aux_commit.tree if aux_commit is not None else None
     if a:
-        challenges = t.draw_exts(air.num_challenges)
-        aux = air.build_aux_trace(trace, challenges, public_inputs)
-        if check:
-            check_constraints(air, trace, public_inputs, aux, challenges)
-        aux_base = _ext_matrix_to_base(aux)
-        aux_tree = MerkleTree(_lde_u32(aux_base, B, g))
-        aux_lde = aux_tree.rows
-        t.absorb(b"aux-root", aux_tree.root)
+        aux, aux_base, aux_lde = aux_commit.columns, aux_commit.base, aux_tree.rows
+    claims = aux_commit.claims if aux_commit is not None and air.num_bus_claims else None
 
     # ---- step 4: composition polynomial -----------------------------------------------------------
     step("evaluate constraints")
-    coeffs = t.draw_exts(composition_coefficient_count(air, public_inputs, n, challenges))
+    coeffs = t.draw_exts(composition_coefficient_count(air, public_inputs, n, challenges, claims))
     q = _composition_evaluations(air, public_inputs, challenges, coeffs, main_lde,
-                                 aux_lde if a else None, n, B, d)
+                                 aux_lde if a else None, n, B, d, claims)
 
     step("commit composition")
     q_coeffs = coset_intt(q, g)  # (N_ce, 5): coefficients of each component of Q
@@ -135,7 +190,7 @@ def prove(air: Air, trace: np.ndarray, public_inputs: Any, options: ProofOptions
     if check and np.any(q_coeffs[k * n:]):
         # Q is not a polynomial of the expected degree: the trace violates a constraint.
         try:
-            check_constraints(air, trace, public_inputs, aux if a else None, challenges)
+            check_constraints(air, trace, public_inputs, aux if a else None, challenges, claims)
         except ConstraintViolation as exc:
             raise ProverError(str(exc)) from None
         raise ProverError("composition polynomial exceeds its degree bound (constraint degrees declared too low?)")
@@ -280,7 +335,8 @@ def _lde_u32(evals: np.ndarray, blowup: int, shift: int) -> np.ndarray:
 
 
 def _composition_evaluations(air: Air, public_inputs: Any, challenges: list[Ext], coeffs: list[Ext],
-                             main_lde: np.ndarray, aux_lde: np.ndarray | None, n: int, B: int, d: int) -> np.ndarray:
+                             main_lde: np.ndarray, aux_lde: np.ndarray | None, n: int, B: int, d: int,
+                             claims: list[Ext] | None = None) -> np.ndarray:
     """Q on the constraint-evaluation coset g·⟨ω_{dn}⟩ (every (B/d)-th LDE row), as (dn, 5).
 
         Q(x) = Σ_i a_i·C_i(x)/Z_T(x) + Σ_cyclic a_i·C_i(x)/Z_H(x) + Σ_b a_b·(T_b(x) − v_b)/(x − ω^{r_b})
@@ -306,7 +362,7 @@ def _composition_evaluations(air: Air, public_inputs: Any, challenges: list[Ext]
     for asr in air.assertions(public_inputs, n):
         by_row.setdefault(asr.row, []).append((asr, False, next(it)))
     if a:
-        for asr in air.aux_assertions(challenges, public_inputs, n):
+        for asr in aux_assertions_of(air, challenges, public_inputs, n, claims):
             by_row.setdefault(asr.row, []).append((asr, True, next(it)))
     boundary = []
     for row, items in by_row.items():

@@ -19,6 +19,9 @@ canonical, i.e. < p; an extension element is 5 of them; a digest is 32 bytes):
 
 Every count is checked against the bytes that remain before anything is allocated, so malformed input
 fails fast with :class:`ProofFormatError`, and trailing bytes are refused: every byte is bound.
+
+Everything after the options is the proof's *body* (:func:`write_proof_body`, :func:`read_proof_body`);
+the multi-table format of :mod:`verifier.multi_proof` stores one body per table under shared options.
 """
 
 from __future__ import annotations
@@ -110,116 +113,142 @@ class Proof:
 
     # ------------------------------------------------------------------ bytes
     def to_bytes(self) -> bytes:
-        w = _Writer()
+        w = Writer()
         w.raw(MAGIC)
         w.u16(VERSION)
         w.raw(self.options.to_bytes())
-        w.u8(self.trace_length.bit_length() - 1)
-        w.digest(self.main_root)
-        w.u8(1 if self.aux_root is not None else 0)
-        if self.aux_root is not None:
-            w.digest(self.aux_root)
-        w.digest(self.comp_root)
-        w.u16(self.ood_main.shape[1])
-        w.elems(self.ood_main)
-        w.u16(self.ood_aux.shape[1])
-        w.elems(self.ood_aux)
-        w.u8(self.ood_comp.shape[0])
-        w.elems(self.ood_comp)
-        w.u8(len(self.fri_roots))
-        for r in self.fri_roots:
-            w.digest(r)
-        w.u32(self.fri_remainder.shape[0])
-        w.elems(self.fri_remainder)
-        w.u64(self.pow_nonce)
-        w.u16(len(self.positions))
-        for pos in self.positions:
-            w.u32(pos)
-        w.elems(self.main_rows)
-        w.siblings(self.main_siblings)
-        if self.aux_root is not None:
-            w.elems(self.aux_rows)
-            w.siblings(self.aux_siblings)
-        w.elems(self.comp_rows)
-        w.siblings(self.comp_siblings)
-        for layer in self.fri_layers:
-            w.u16(layer.values.shape[0])
-            w.elems(layer.values)
-            w.siblings(layer.siblings)
+        write_proof_body(w, self)
         return w.getvalue()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "Proof":
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise ProofFormatError("proof must be bytes")
-        r = _Reader(bytes(data))
+        r = Reader(bytes(data))
         if r.raw(4) != MAGIC:
             raise ProofFormatError("not a proof (bad magic bytes)")
         version = r.u16()
         if version != VERSION:
             raise ProofFormatError(f"unsupported proof version {version} (this verifier reads {VERSION})")
-        blowup_log, nq, grind, rem_log = struct.unpack("<BHBB", r.raw(5))
-        if blowup_log > 8:
-            raise ProofFormatError("blowup out of range")
-        try:
-            options = ProofOptions(1 << blowup_log, nq, grind, rem_log)
-        except ValueError as exc:
-            raise ProofFormatError(f"bad proof options: {exc}") from None
-        tlog = r.u8()
-        if not 1 <= tlog <= 26:
-            raise ProofFormatError("trace length out of range")
-        main_root = r.digest()
-        has_aux = r.u8()
-        if has_aux not in (0, 1):
-            raise ProofFormatError("bad auxiliary-trace flag")
-        aux_root = r.digest() if has_aux else None
-        comp_root = r.digest()
-        mw = r.u16()
-        ood_main = r.elems(2 * mw * 5).reshape(2, mw, 5)
-        aw = r.u16()
-        if not has_aux and aw:
-            raise ProofFormatError("auxiliary values without an auxiliary commitment")
-        ood_aux = r.elems(2 * aw * 5).reshape(2, aw, 5)
-        chunks = r.u8()
-        if chunks == 0:
-            raise ProofFormatError("no composition chunks")
-        ood_comp = r.elems(chunks * 5).reshape(chunks, 5)
-        n_layers = r.u8()
-        fri_roots = [r.digest() for _ in range(n_layers)]
-        rem_len = r.u32()
-        fri_remainder = r.elems(rem_len * 5, what="FRI remainder").reshape(rem_len, 5)
-        pow_nonce = r.u64()
-        count = r.u16()
-        r.need(4 * count)
-        positions = [r.u32() for _ in range(count)]
-        if count == 0:
-            raise ProofFormatError("no query positions")
-        if any(b <= a for a, b in zip(positions, positions[1:])):
-            raise ProofFormatError("query positions must be strictly increasing")
-        main_rows = r.elems(count * mw).reshape(count, mw)
-        main_sib = r.siblings()
-        if has_aux:
-            aux_rows = r.elems(count * aw * 5).reshape(count, aw * 5)
-            aux_sib = r.siblings()
-        else:
-            aux_rows = np.zeros((count, 0), dtype=np.uint64)
-            aux_sib = []
-        comp_rows = r.elems(count * chunks * 5).reshape(count, chunks * 5)
-        comp_sib = r.siblings()
-        layers = []
-        for _ in range(n_layers):
-            leaves = r.u16()
-            if leaves == 0 or leaves > count:
-                raise ProofFormatError("bad number of FRI leaves")
-            vals = r.elems(leaves * 10).reshape(leaves, 10)
-            layers.append(FriLayerOpening(vals, r.siblings()))
+        options = read_options(r)
+        proof = read_proof_body(r, options)
         r.finish()
-        return cls(options, 1 << tlog, main_root, aux_root, comp_root, ood_main, ood_aux, ood_comp,
-                   fri_roots, fri_remainder, pow_nonce, positions, main_rows, main_sib, aux_rows, aux_sib,
-                   comp_rows, comp_sib, layers)
+        return proof
 
 
-class _Writer:
+def read_options(r: "Reader") -> ProofOptions:
+    """The 5-byte options record (blowup_log u8 | num_queries u16 | grinding_bits u8 | remainder_log u8)."""
+    blowup_log, nq, grind, rem_log = struct.unpack("<BHBB", r.raw(5))
+    if blowup_log > 8:
+        raise ProofFormatError("blowup out of range")
+    try:
+        return ProofOptions(1 << blowup_log, nq, grind, rem_log)
+    except ValueError as exc:
+        raise ProofFormatError(f"bad proof options: {exc}") from None
+
+
+def write_proof_body(w: "Writer", p: Proof) -> None:
+    """Everything of a proof after its options (from ``trace_length_log`` on); the options are not written."""
+    w.u8(p.trace_length.bit_length() - 1)
+    w.digest(p.main_root)
+    w.u8(1 if p.aux_root is not None else 0)
+    if p.aux_root is not None:
+        w.digest(p.aux_root)
+    w.digest(p.comp_root)
+    w.u16(p.ood_main.shape[1])
+    w.elems(p.ood_main)
+    w.u16(p.ood_aux.shape[1])
+    w.elems(p.ood_aux)
+    w.u8(p.ood_comp.shape[0])
+    w.elems(p.ood_comp)
+    w.u8(len(p.fri_roots))
+    for r in p.fri_roots:
+        w.digest(r)
+    w.u32(p.fri_remainder.shape[0])
+    w.elems(p.fri_remainder)
+    w.u64(p.pow_nonce)
+    w.u16(len(p.positions))
+    for pos in p.positions:
+        w.u32(pos)
+    w.elems(p.main_rows)
+    w.siblings(p.main_siblings)
+    if p.aux_root is not None:
+        w.elems(p.aux_rows)
+        w.siblings(p.aux_siblings)
+    w.elems(p.comp_rows)
+    w.siblings(p.comp_siblings)
+    for layer in p.fri_layers:
+        w.u16(layer.values.shape[0])
+        w.elems(layer.values)
+        w.siblings(layer.siblings)
+
+
+# The smallest body :func:`read_proof_body` accepts (no aux, no widths, one chunk, no FRI layers,
+# one query): lets a container check a declared number of proofs against the bytes that remain.
+MIN_BODY_BYTES = (1 + DIGEST + 1 + DIGEST  # trace_length_log, main root, aux flag, comp root
+                  + 2 + 2 + 1 + 5 * 4      # widths 0, one composition chunk at z
+                  + 1 + 4 + 8              # no FRI layers, empty remainder, nonce
+                  + 2 + 4 + 4 + 5 * 4 + 4)  # one position, empty main-rows opening, one comp row + opening
+
+
+def read_proof_body(r: "Reader", options: ProofOptions) -> Proof:
+    """Parse what :func:`write_proof_body` wrote; the caller supplies the options and checks the end."""
+    tlog = r.u8()
+    if not 1 <= tlog <= 26:
+        raise ProofFormatError("trace length out of range")
+    main_root = r.digest()
+    has_aux = r.u8()
+    if has_aux not in (0, 1):
+        raise ProofFormatError("bad auxiliary-trace flag")
+    aux_root = r.digest() if has_aux else None
+    comp_root = r.digest()
+    mw = r.u16()
+    ood_main = r.elems(2 * mw * 5).reshape(2, mw, 5)
+    aw = r.u16()
+    if not has_aux and aw:
+        raise ProofFormatError("auxiliary values without an auxiliary commitment")
+    ood_aux = r.elems(2 * aw * 5).reshape(2, aw, 5)
+    chunks = r.u8()
+    if chunks == 0:
+        raise ProofFormatError("no composition chunks")
+    ood_comp = r.elems(chunks * 5).reshape(chunks, 5)
+    n_layers = r.u8()
+    fri_roots = [r.digest() for _ in range(n_layers)]
+    rem_len = r.u32()
+    fri_remainder = r.elems(rem_len * 5, what="FRI remainder").reshape(rem_len, 5)
+    pow_nonce = r.u64()
+    count = r.u16()
+    r.need(4 * count)
+    positions = [r.u32() for _ in range(count)]
+    if count == 0:
+        raise ProofFormatError("no query positions")
+    if any(b <= a for a, b in zip(positions, positions[1:])):
+        raise ProofFormatError("query positions must be strictly increasing")
+    main_rows = r.elems(count * mw).reshape(count, mw)
+    main_sib = r.siblings()
+    if has_aux:
+        aux_rows = r.elems(count * aw * 5).reshape(count, aw * 5)
+        aux_sib = r.siblings()
+    else:
+        aux_rows = np.zeros((count, 0), dtype=np.uint64)
+        aux_sib = []
+    comp_rows = r.elems(count * chunks * 5).reshape(count, chunks * 5)
+    comp_sib = r.siblings()
+    layers = []
+    for _ in range(n_layers):
+        leaves = r.u16()
+        if leaves == 0 or leaves > count:
+            raise ProofFormatError("bad number of FRI leaves")
+        vals = r.elems(leaves * 10).reshape(leaves, 10)
+        layers.append(FriLayerOpening(vals, r.siblings()))
+    return Proof(options, 1 << tlog, main_root, aux_root, comp_root, ood_main, ood_aux, ood_comp,
+                 fri_roots, fri_remainder, pow_nonce, positions, main_rows, main_sib, aux_rows, aux_sib,
+                 comp_rows, comp_sib, layers)
+
+
+class Writer:
+    """Little-endian writer of the proof encodings' pieces."""
+
     def __init__(self):
         self.parts: list[bytes] = []
 
@@ -254,7 +283,9 @@ class _Writer:
         return b"".join(self.parts)
 
 
-class _Reader:
+class Reader:
+    """Strict reader: every length is checked against the bytes that remain before it is used."""
+
     def __init__(self, data: bytes):
         self.data = data
         self.pos = 0

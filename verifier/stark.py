@@ -21,6 +21,9 @@ The protocol (the prover in :mod:`prover.stark` follows the same steps):
     polynomial coefficients (so its degree is checked by construction).
  8. Proof of work: a nonce whose hash with the transcript state has ``grinding_bits`` leading zeros.
  9. Draw query positions; check every opening against its commitment and every FRI fold.
+
+Steps 1-3 are :func:`verify`'s own; steps 4-9 are :func:`verify_after_aux`, shared with
+:func:`verifier.multi_stark.verify_tables`, which runs them once per table on one transcript.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from circuits import ext_kernels as ek
-from circuits.air import Air
+from circuits.air import Air, aux_assertions_of
 from circuits.extension import Ext, x_power
 from circuits.field import GENERATOR, P, two_adic_generator
 from verifier.blake2b import check_grind
@@ -61,9 +64,11 @@ def fri_num_layers(trace_length: int, options: ProofOptions) -> int:
     return max(0, log_n - options.fri_remainder_log)
 
 
-def composition_coefficient_count(air: Air, public_inputs: Any, trace_length: int, challenges: list) -> int:
+def composition_coefficient_count(air: Air, public_inputs: Any, trace_length: int, challenges: list,
+                                  claims: list[Ext] | None = None) -> int:
     return (len(air.transition_degrees()) + len(air.assertions(public_inputs, trace_length))
-            + len(air.aux_transition_degrees()) + len(air.aux_assertions(challenges, public_inputs, trace_length)))
+            + len(air.aux_transition_degrees())
+            + len(aux_assertions_of(air, challenges, public_inputs, trace_length, claims)))
 
 
 def ext_from_parts(parts: np.ndarray) -> list[Ext]:
@@ -92,15 +97,31 @@ def verify(air: Air, proof: Proof | bytes, public_inputs: Any, min_security: flo
     """Check a proof of ``air`` with ``public_inputs``; return None or raise VerificationError."""
     if not isinstance(proof, Proof):
         proof = Proof.from_bytes(proof)
+    if air.num_bus_claims:
+        raise VerificationError(f"{air.name} has bus claims: verify it with its other tables (verify_tables)")
     opts = proof.options
     n = proof.trace_length
-    L = n * opts.blowup
-    log_n = n.bit_length() - 1
 
     # ---- parameters --------------------------------------------------------------------------------
     bits = opts.security_bits(n, air.security_loss_bits(n), profile)
     if bits < min_security:
         raise SecurityError(f"proof gives {bits} bits of {profile} security, fewer than the {min_security} required")
+    check_proof_shape(air, proof)
+
+    # ---- transcript replay: steps 1-3 --------------------------------------------------------------
+    t = init_transcript(air, opts, n, public_inputs)
+    t.absorb(b"main-root", proof.main_root)
+    challenges: list[Ext] = []
+    if air.aux_width:
+        challenges = t.draw_exts(air.num_challenges)
+        t.absorb(b"aux-root", proof.aux_root)
+    verify_after_aux(air, proof, public_inputs, t, challenges)
+
+
+def check_proof_shape(air: Air, proof: Proof) -> None:
+    """Every size in the proof is the one the AIR and the options imply (cheap; before any hashing)."""
+    opts = proof.options
+    n = proof.trace_length
     if n < air.min_trace_length:
         raise VerificationError(f"trace length {n} below the AIR's minimum {air.min_trace_length}")
     d = _ce_factor(air)
@@ -120,14 +141,23 @@ def verify(air: Air, proof: Proof | bytes, public_inputs: Any, min_security: flo
     if proof.fri_remainder.shape[0] != rem_bound:
         raise VerificationError("FRI remainder has the wrong length")
 
-    # ---- transcript replay -------------------------------------------------------------------------
-    t = init_transcript(air, opts, n, public_inputs)
-    t.absorb(b"main-root", proof.main_root)
-    challenges: list[Ext] = []
-    if air.aux_width:
-        challenges = t.draw_exts(air.num_challenges)
-        t.absorb(b"aux-root", proof.aux_root)
-    n_coeffs = composition_coefficient_count(air, public_inputs, n, challenges)
+
+def verify_after_aux(air: Air, proof: Proof, public_inputs: Any, t: Transcript, challenges: list[Ext],
+                     claims: list[Ext] | None = None) -> None:
+    """Steps 4-9 for one table, continuing transcript ``t`` after its main and auxiliary commitments.
+
+    ``claims`` are the table's bus claims (only for AIRs that declare them); the proof's shape must
+    already have passed :func:`check_proof_shape`.
+    """
+    opts = proof.options
+    n = proof.trace_length
+    L = n * opts.blowup
+    log_n = n.bit_length() - 1
+    k = air.composition_chunks()
+    n_layers = fri_num_layers(n, opts)
+
+    # ---- step 4-5: composition commitment, out-of-domain point ------------------------------------
+    n_coeffs = composition_coefficient_count(air, public_inputs, n, challenges, claims)
     comp_coeffs = t.draw_exts(n_coeffs)
     t.absorb(b"comp-root", proof.comp_root)
     z = draw_ood_point(t, n, L)
@@ -139,7 +169,8 @@ def verify(air: Air, proof: Proof | bytes, public_inputs: Any, min_security: flo
     nxt = [Ext.from_array(v) for v in proof.ood_main[1]]
     aux_cur = [Ext.from_array(v) for v in proof.ood_aux[0]]
     aux_nxt = [Ext.from_array(v) for v in proof.ood_aux[1]]
-    q_z = composition_at(air, public_inputs, n, omega_n, z, cur, nxt, aux_cur, aux_nxt, challenges, comp_coeffs)
+    q_z = composition_at(air, public_inputs, n, omega_n, z, cur, nxt, aux_cur, aux_nxt, challenges, comp_coeffs,
+                         claims)
     chunks = [Ext.from_array(v) for v in proof.ood_comp]
     z_n = z ** n
     h_z = Ext.zero()
@@ -234,7 +265,7 @@ def draw_ood_point(t: Transcript, n: int, L: int) -> Ext:
 
 
 def composition_at(air: Air, public_inputs: Any, n: int, omega_n: int, z: Ext, cur, nxt, aux_cur, aux_nxt,
-                   challenges, coeffs: list[Ext]) -> Ext:
+                   challenges, coeffs: list[Ext], claims: list[Ext] | None = None) -> Ext:
     """Q(z) from trace values at z and z·ω (step 4's formula at one point)."""
     it = iter(coeffs)
     # Z_T(z)^{-1} = (z − ω^{n−1}) / (z^n − 1) for transitions; Z_H(z)^{-1} = 1/(z^n − 1) for cyclic ones.
@@ -261,7 +292,7 @@ def composition_at(air: Air, public_inputs: Any, n: int, omega_n: int, z: Ext, c
     for asr in air.assertions(public_inputs, n):
         by_row[asr.row] = by_row.get(asr.row, Ext.zero()) + next(it) * (cur[asr.column] - asr.value)
     if air.aux_width:
-        for asr in air.aux_assertions(challenges, public_inputs, n):
+        for asr in aux_assertions_of(air, challenges, public_inputs, n, claims):
             by_row[asr.row] = by_row.get(asr.row, Ext.zero()) + next(it) * (aux_cur[asr.column] - asr.value)
     for row, num in by_row.items():
         total = total + num / (z - pow(omega_n, row, P))
