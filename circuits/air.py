@@ -62,6 +62,17 @@ class Air:
     tables (``prove_tables``), never alone, and its :meth:`aux_assertions` is called with
     ``claims=[...]``; AIRs without claims are called without that keyword, exactly as before."""
 
+    def bind_claims(self, public_inputs: Any, claims: Sequence[Ext]) -> Any:
+        """The public inputs the constraints see once the bus claims are fixed (default: unchanged).
+
+        An AIR that closes a cyclic running sum with its own claim (``S' = S + t − first·claim``, as a
+        standalone AIR closes it with a public sum) returns a copy of ``public_inputs`` that carries the
+        claims.  The prover and verifier call this after the claims are absorbed into the transcript and
+        evaluate every constraint and assertion of the table on the result; the transcript itself only
+        ever absorbs ``public_inputs`` as given.
+        """
+        return public_inputs
+
     # ---- identity and statement -------------------------------------------------------------------
     def params_bytes(self) -> bytes:
         """Parameters that change the constraint system (absorbed into the transcript)."""
@@ -176,11 +187,16 @@ def find_violations(air: Air, trace: np.ndarray, public_inputs: Any, aux: np.nda
                     claims: Sequence[Ext] | None = None) -> list[Violation]:
     """Every failing (constraint, row) up to ``limit``, evaluated over all rows at once.
 
-    For an AIR with bus claims, ``claims`` default to what :meth:`Air.bus_claims` reads off the traces.
+    For an AIR with bus claims, ``claims`` default to what :meth:`Air.bus_claims` reads off the traces,
+    and every constraint is evaluated on ``air.bind_claims(public_inputs, claims)``.
     """
     n = trace.shape[0]
     out: list[Violation] = []
     cap = limit or None  # limit=0 means every violation
+    if air.num_bus_claims and aux is not None and air.aux_width:
+        if claims is None:
+            claims = air.bus_claims(trace, aux, challenges, public_inputs)
+        public_inputs = air.bind_claims(public_inputs, claims)  # what the prover and verifier evaluate on
     # Evaluate over all n rows with row 0 as the last row's successor; non-cyclic constraints
     # ignore the last row.
     cur = [BaseVec(np.ascontiguousarray(trace[:, j], dtype=np.uint64)) for j in range(air.width)]
@@ -208,8 +224,6 @@ def find_violations(air: Air, trace: np.ndarray, public_inputs: Any, aux: np.nda
                 bad = bad[bad < n - 1]
             for row in bad[:cap]:
                 out.append(Violation("aux transition", name, int(row)))
-        if air.num_bus_claims and claims is None:
-            claims = air.bus_claims(trace, aux, challenges, public_inputs)
         for a in aux_assertions_of(air, challenges, public_inputs, n, claims):
             if Ext.from_array(aux[a.row, a.column]) != a.value:
                 out.append(Violation("aux assertion", a.name or f"aux column {a.column}", a.row))

@@ -107,6 +107,8 @@ def prove_tables(tables: Sequence[Table], options: ProofOptions | None = None, s
     k = len(tables)
     for i, (air, trace, pi, tree, aux) in enumerate(zip(airs, traces, pis, main_trees, auxes)):
         t.absorb(b"table", i.to_bytes(2, "little"))
+        if air.num_bus_claims:
+            pi = air.bind_claims(pi, aux.claims)
         proofs.append(prove_after_aux(air, trace, pi, options, t, tree, aux,
                                       challenges[:air.num_challenges] if air.aux_width else [], check=check,
                                       step=lambda phase, i=i, name=air.name: step(f"{name} [{i + 1}/{k}]: {phase}")))

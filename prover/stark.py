@@ -154,7 +154,8 @@ def commit_aux(air: Air, trace: np.ndarray, challenges: list[Ext], public_inputs
         if len(claims) != air.num_bus_claims or not all(isinstance(c, Ext) for c in claims):
             raise ProverError(f"{air.name} must report {air.num_bus_claims} extension bus claims")
     if check:
-        check_constraints(air, trace, public_inputs, aux, challenges, claims or None)
+        bound = air.bind_claims(public_inputs, claims) if air.num_bus_claims else public_inputs
+        check_constraints(air, trace, bound, aux, challenges, claims or None)
     aux_base = _ext_matrix_to_base(aux)
     return AuxCommitment(aux, aux_base, MerkleTree(_lde_u32(aux_base, options.blowup, DOMAIN_SHIFT)), claims)
 

@@ -156,6 +156,8 @@ def verify_tables(tables: Sequence[tuple[Air, Any]] | Sequence[Table], proof: Mu
     # ---- step 5: each table's composition, DEEP, FRI and queries ------------------------------------
     for i, (air, pi, sub, claims) in enumerate(zip(airs, pis, proof.proofs, claim_values)):
         t.absorb(b"table", struct.pack("<H", i))
+        if air.num_bus_claims:
+            pi = air.bind_claims(pi, claims)
         try:
             verify_after_aux(air, sub, pi, t, challenges[:air.num_challenges] if air.aux_width else [],
                              claims if air.num_bus_claims else None)
