@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import time
 
 from circuits.vm.air import VmAir
@@ -49,6 +50,7 @@ def measure(program: str, iterations: int, options: ProofOptions) -> dict:
         "prove_s_per_1000_steps": round(1000 * prove_s / n_steps, 3),
         "verify_s": round(verify_s, 3),
         "proof_bytes": len(data),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
 

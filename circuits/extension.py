@@ -86,7 +86,7 @@ class Ext:
         return None
 
     def __add__(self, other):
-        o = self._coerce(other)
+        o = other.c if type(other) is Ext else self._coerce(other)
         if o is None:
             return NotImplemented
         a = self.c
@@ -96,7 +96,7 @@ class Ext:
     __radd__ = __add__
 
     def __sub__(self, other):
-        o = self._coerce(other)
+        o = other.c if type(other) is Ext else self._coerce(other)
         if o is None:
             return NotImplemented
         a = self.c
@@ -113,6 +113,10 @@ class Ext:
         return Ext(tuple(-x for x in self.c))
 
     def __mul__(self, other):
+        if type(other) is Ext:
+            r = Ext.__new__(Ext)
+            r.c = _mul5(self.c, other.c)
+            return r
         if isinstance(other, (int, np.integer)):
             k = int(other) % P
             a = self.c

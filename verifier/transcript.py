@@ -59,7 +59,12 @@ class Transcript:
         return Ext(coeffs)
 
     def draw_exts(self, n: int) -> list[Ext]:
-        return [self.draw_ext() for _ in range(n)]
+        """n draws, exactly as n calls of :meth:`draw_ext` (converted in one numpy pass)."""
+        if n <= 0:
+            return []
+        blocks = b"".join(self._next_block() for _ in range(2 * n))
+        coeffs = (np.frombuffer(blocks, dtype="<u8").reshape(n, 8)[:, :5] % np.uint64(P)).tolist()
+        return [Ext._raw(tuple(c)) for c in coeffs]
 
     def draw_indices(self, n: int, domain_size: int) -> list[int]:
         """n positions in [0, domain_size) (a power of two), with repetition as drawn."""
