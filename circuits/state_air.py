@@ -82,10 +82,24 @@ Auxiliary columns (challenges α, γ for the access bus, β for the bytes)::
     S' = S + H0·u + Σ u_k − v − first·V                  (every row, cyclic: the sum closes)
 
 with V = Σ_k 1/(α − φ(public access k)) recomputed by the verifier.
+
+Bus mode
+--------
+:class:`StateBusAir` proves the same statement with the access list private: another table (the
+transfer table, an execution table) puts the accesses on the bus, and the tables are proven together
+with shared challenges (:func:`prover.multi_stark.prove_tables`).  Its public inputs
+(:class:`StateBusInputs`) are the roots and the number of accesses m only.  The table reports one bus
+claim, V = Σ_rows H0·u (its side of the access bus, read off its own trace), and closes its running
+sum with that claim instead of a public sum; the verifier checks that the claims of all tables add
+up to zero, so the accesses of the other tables are these blocks' tuples.  With no public list to
+number them, the blocks are numbered here: idx starts at 0 on row 0 and ends at m on the last row
+(padding), and since idx steps by one at every block's H4 row, the blocks carry idx 0 … m − 1, each
+once.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import struct
 from collections.abc import Sequence
@@ -104,7 +118,7 @@ from circuits.values import Degree
 
 __all__ = [
     "DOMAIN_VALUE", "DOMAIN_LEAF", "value_limbs", "AccessRecord", "StateInputs", "StateAir",
-    "ACCESS_ARITY",
+    "ACCESS_ARITY", "StateBusInputs", "StateBusAir",
 ]
 
 DOMAIN_VALUE = int.from_bytes(b"SVAL", "big")
@@ -586,3 +600,88 @@ class StateAir(Air):
     def aux_assertions(self, challenges, pi, n) -> list[Assertion]:
         return []
 
+
+# ---------------------------------------------------------------------------------------------
+# Bus mode: the accesses come from other tables
+# ---------------------------------------------------------------------------------------------
+
+_BUS_INPUTS_TAG = b"state-bus-inputs"
+"""Leading bytes of a :class:`StateBusInputs` encoding (a :class:`StateInputs` encoding starts with a root)."""
+
+
+@dataclass(frozen=True, eq=False)
+class StateBusInputs:
+    """``access_count`` accesses, received over the access bus, take the tree from ``prev_root`` to ``new_root``.
+
+    ``bus_claim`` is the table's bus claim once the proof fixes it (see :meth:`StateBusAir.bind_claims`);
+    it is not part of the statement's bytes: the transcript absorbs the claim on its own.
+    """
+
+    prev_root: Digest
+    new_root: Digest
+    access_count: int
+    bus_claim: Ext | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "prev_root", _digest(self.prev_root, "prev_root"))
+        object.__setattr__(self, "new_root", _digest(self.new_root, "new_root"))
+        count = int(self.access_count)
+        if not 1 <= count < P:
+            raise ValueError("access_count is a positive count below p")
+        object.__setattr__(self, "access_count", count)
+        if self.bus_claim is not None and not isinstance(self.bus_claim, Ext):
+            raise ValueError("bus_claim is an extension element")
+
+
+class StateBusAir(StateAir):
+    """:class:`StateAir` with a private access list: the accesses arrive over the bus from other tables.
+
+    Public inputs: :class:`StateBusInputs`.  One bus claim, V = Σ_rows H0·u; the running sum closes
+    with it (``S' = S + H0·u + Σ u_k − v − first·V``), and the verifier of the joint proof checks it
+    against the other tables' claims.
+    """
+
+    name = "state-bus"
+    num_bus_claims = 1
+
+    def public_inputs_bytes(self, pi: StateBusInputs) -> bytes:
+        if not isinstance(pi, StateBusInputs):
+            raise TypeError("the state table in bus mode takes StateBusInputs")
+        return b"".join([_BUS_INPUTS_TAG, struct.pack("<8I", *pi.prev_root), struct.pack("<8I", *pi.new_root),
+                         struct.pack("<I", pi.access_count)])
+
+    def assertions(self, pi: StateBusInputs, n: int) -> list[Assertion]:
+        # idx' = idx + H4 and one H4 row per block: the blocks carry idx 0 … access_count − 1
+        return super().assertions(pi, n) + [
+            Assertion(L.IDX, 0, 0, "idx starts at 0"),
+            Assertion(L.IDX, n - 1, pi.access_count, "idx ends at access_count"),
+        ]
+
+    def public_sum(self, pi: StateBusInputs | None, challenges: Sequence[Ext]) -> Ext:
+        """The bound bus claim: what the blocks' fractions must add up to."""
+        if pi is None or not isinstance(challenges[0], Ext):
+            return Ext.zero()
+        if pi.bus_claim is None:
+            raise ValueError("the state table's bus claim is not bound yet (bind_claims)")
+        return pi.bus_claim
+
+    def bus_claims(self, main: np.ndarray, aux: np.ndarray, challenges: Sequence[Ext],
+                   pi: StateBusInputs) -> list[Ext]:
+        terms = ek.ext_mul_base(np.ascontiguousarray(aux[:, L.AUX_BUS]), np.ascontiguousarray(main[:, L.H0]))
+        return [Ext.from_array(np.sum(terms % np.uint64(P), axis=0, dtype=np.uint64) % np.uint64(P))]
+
+    def bind_claims(self, pi: StateBusInputs, claims: Sequence[Ext]) -> StateBusInputs:
+        bound = copy.copy(pi)
+        object.__setattr__(bound, "bus_claim", claims[0])
+        return bound
+
+    def build_aux_trace(self, main: np.ndarray, challenges: Sequence[Ext], pi: StateBusInputs) -> np.ndarray:
+        # Build with the sum closed by 0, then close it with V: every S_r, r ≥ 1, moves by −V
+        # (S_{r+1} = S_r + total_r − first_r·V).
+        aux = super().build_aux_trace(main, challenges, self.bind_claims(pi, [Ext.zero()]))
+        v = self.bus_claims(main, aux, challenges, pi)[0].to_array()
+        aux[1:, L.AUX_SUM] = ek.ext_sub(np.ascontiguousarray(aux[1:, L.AUX_SUM]), v[None, :])
+        return aux
+
+    def aux_assertions(self, challenges, pi, n, claims=None) -> list[Assertion]:
+        return []

@@ -85,8 +85,11 @@ def _user_error_types() -> tuple[type[BaseException], ...]:
     from l2.node import NodeError
     from l2.store.store import StoreError
     from l2.tx import TxError
+    from l2.batch_statement import StatementError
+    from verifier.errors import VerificationError
 
-    return (CliError, NodeError, StoreError, TxError, InvalidAddress, InvalidPrivateKey)
+    return (CliError, NodeError, StoreError, TxError, InvalidAddress, InvalidPrivateKey, VerificationError,
+            StatementError)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -598,6 +601,95 @@ def batch_show(number: str = typer.Argument(..., metavar="N", help="Batch number
             print("opcodes: " + ", ".join(f"{k} {v}" for k, v in opcodes.items()))
 
     emit(data, human)
+
+
+@command(batch_app, "prove")
+def batch_prove(
+    number: str = typer.Argument(..., metavar="N", help="Batch number."),
+    out: Optional[str] = typer.Option(None, "--out", help="Also write the proof to this file."),
+) -> None:
+    """Prove batch N (R_prev -> R_new under its transactions) and store the proof."""
+    from l2.batch_proof import prove_batch
+
+    n = parse_int(number, "batch number", maximum=2**31 - 1)
+    with open_node() as node:
+        result = prove_batch(node, n)
+        params = {"kind": "batch", "security_bits": result.security_bits,
+                  "batch_commitment": "0x" + result.statement.commitment.hex()}
+        proof_id = node.save_proof(n, result.proof, params, {"prove_seconds": round(result.prove_seconds, 3)})
+    if out is not None:
+        try:
+            Path(out).write_bytes(result.proof)
+        except OSError as exc:
+            raise CliError(f"cannot write {out}: {exc.strerror}") from None
+    data = {"batch": n, "proof_id": proof_id, "proof_bytes": len(result.proof),
+            "prove_seconds": round(result.prove_seconds, 3), "security_bits": round(result.security_bits, 1),
+            "batch_commitment": params["batch_commitment"], "file": out}
+    emit(data, f"batch {n} proven in {data['prove_seconds']} s: {data['proof_bytes']} bytes, "
+               f"{data['security_bits']} bits" + (f" -> {out}" if out else ""))
+
+
+@command(batch_app, "verify")
+def batch_verify(
+    number: str = typer.Argument(..., metavar="N", help="Batch number."),
+    proof: Optional[str] = typer.Option(None, "--proof", help="Proof file (default: the newest stored proof)."),
+) -> None:
+    """Verify a proof of batch N against the batch as the node stored it."""
+    from l2.batch_proof import batch_statement, verify_batch
+
+    n = parse_int(number, "batch number", maximum=2**31 - 1)
+    with open_node() as node:
+        statement = batch_statement(node, n)
+        if proof is None:
+            stored = [p for p in node.proofs(n) if (p["params"] or {}).get("kind") == "batch"]
+            if not stored:
+                raise CliError(f"batch {n} has no stored proof (run `l2 batch prove {n}`)")
+            data = stored[0]["proof"]
+        else:
+            data = _read_file(proof)
+    verify_batch(statement, data)
+    emit({"valid": True, **statement.as_dict()}, f"valid: batch {n} proof checks against state root "
+                                                f"{statement.as_dict()['state_root']}")
+
+
+@command(batch_app, "export")
+def batch_export(
+    number: str = typer.Argument(..., metavar="N", help="Batch number."),
+    file: str = typer.Argument(..., metavar="FILE", help="Where to write the statement, batch data and proof."),
+) -> None:
+    """Write batch N's statement, transactions and newest proof to one file (check it with `l2 verify`)."""
+    from l2.batch_proof import batch_statement, encode_file
+
+    n = parse_int(number, "batch number", maximum=2**31 - 1)
+    with open_node() as node:
+        statement = batch_statement(node, n)
+        stored = [p for p in node.proofs(n) if (p["params"] or {}).get("kind") == "batch"]
+    if not stored:
+        raise CliError(f"batch {n} has no stored proof (run `l2 batch prove {n}`)")
+    blob = encode_file(statement, stored[0]["proof"])
+    try:
+        Path(file).write_bytes(blob)
+    except OSError as exc:
+        raise CliError(f"cannot write {file}: {exc.strerror}") from None
+    emit({"batch": n, "file": file, "bytes": len(blob), "batch_commitment": "0x" + statement.commitment.hex()},
+         f"batch {n} exported to {file} ({len(blob)} bytes)")
+
+
+@command(app, "verify")
+def verify_cmd(file: str = typer.Argument(..., metavar="FILE", help="A file written by `l2 batch export`.")) -> None:
+    """Verify an exported batch file with no data dir: prints the statement it proves."""
+    from l2.batch_proof import verify_file_bytes
+
+    report = verify_file_bytes(_read_file(file))
+    emit(report, f"valid: batch {report['batch']} of chain {report['chain_id']}, {report['txs']} txs, "
+                 f"state root {report['prev_state_root']} -> {report['state_root']}")
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
 
 
 # ------------------------------------------------------------------------------------------------

@@ -14,6 +14,11 @@ Every constraint outside the Poseidon2 groups has a mutation that it alone catch
 name), except the few listed in ``NOT_ISOLATED`` with the reason; one mutation per constraint family
 is also refused by the verifier (slow).  The groups' own constraints are tested one by one in
 ``test_poseidon2_air``; here their cube and output constraints are checked in place.
+
+Bus mode (:class:`~circuits.state_air.StateBusAir`, the access list private): its bus claim is the
+standalone public sum of the same accesses, a claim that does not close the running sum is refused,
+the number of blocks and their numbering are pinned, its public inputs are domain-separated, and
+alone it proves only against the verifier's sum over the right access list.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from circuits.air import find_violations
 from circuits.extension import Ext
 from circuits.poseidon2 import fold_path
 from circuits.poseidon2_air import GROUP_WIDTH, OUTPUT_OFFSET, ROUND_OFFSETS, group_witness
-from circuits.state_air import AccessRecord, StateAir, StateInputs
+from circuits.state_air import AccessRecord, StateAir, StateBusAir, StateBusInputs, StateInputs
 from circuits.values import BaseVec
 from l2.state.keys import key_path, storage_key
 from l2.state.tree import ZERO_DIGEST, MerkleProof, StateTree
@@ -1261,3 +1266,98 @@ def test_one_mutation_of_every_constraint_family_is_refused_by_the_verifier(muta
             continue
         seen.add(family)
         refused(t, pi)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bus mode: the access list is private, the table reports its side of the bus as a claim
+# ---------------------------------------------------------------------------------------------
+
+BUS = StateBusAir()
+BUS_SUM = "S' = S + H0·u + Σ u_k − v − first·V"
+
+
+def bus_inputs(pi: StateInputs, count: int | None = None) -> StateBusInputs:
+    return StateBusInputs(pi.prev_root, pi.new_root, len(pi.accesses) if count is None else count)
+
+
+def bus_violations(trace, sbi, claims=None) -> set[str]:
+    ch = challenges()
+    aux = BUS.build_aux_trace(trace, ch, sbi)
+    return {v.name for v in find_violations(BUS, trace, sbi, aux, ch, limit=0, claims=claims)}
+
+
+def test_bus_mode_claim_is_the_public_sum_of_the_same_accesses(honest):
+    trace, pi = honest
+    sbi = bus_inputs(pi)
+    ch = challenges()
+    aux = BUS.build_aux_trace(trace, ch, sbi)
+    claim = BUS.bus_claims(trace, aux, ch, sbi)[0]
+    assert claim == AIR.public_sum(pi, ch) and not claim.is_zero()
+    assert np.array_equal(aux, AIR.build_aux_trace(trace, ch, pi))   # the same sum, closed the same way
+    assert find_violations(BUS, trace, sbi, aux, ch, limit=0) == []
+    main, aux_deg = BUS.symbolic_degrees()
+    assert main == BUS.transition_degrees() and aux_deg == BUS.aux_transition_degrees()
+    assert BUS.num_bus_claims == 1 and AIR.num_bus_claims == 0
+
+
+def test_bus_mode_refuses_a_claim_that_does_not_close_the_sum(honest):
+    trace, pi = honest
+    sbi = bus_inputs(pi)
+    ch = challenges()
+    claim = BUS.bus_claims(trace, BUS.build_aux_trace(trace, ch, sbi), ch, sbi)[0]
+    assert bus_violations(trace, sbi, claims=[claim + 1]) == {BUS_SUM}
+    with pytest.raises(ValueError, match="not bound"):
+        BUS.public_sum(sbi, ch)
+    assert BUS.public_sum(BUS.bind_claims(sbi, [claim]), ch) == claim and sbi.bus_claim is None
+
+
+def test_bus_mode_pins_the_number_and_order_of_blocks(scenario, honest):
+    trace, pi = honest
+    m = len(pi.accesses)
+    assert bus_violations(trace, bus_inputs(pi, m + 1)) == {"idx ends at access_count"}
+    assert bus_violations(trace, bus_inputs(pi, m - 1)) == {"idx ends at access_count"}
+    shifted = trace.copy()
+    shifted[:, L.IDX] = (shifted[:, L.IDX] + 1) % P                   # blocks numbered 1 … m
+    assert bus_violations(shifted, bus_inputs(pi, m + 1)) == {"idx starts at 0"}
+    # a block dropped: the same roots cannot be reached with fewer blocks than announced
+    tree, accesses, _ = scenario
+    short, spi = state_trace(tree, accesses[:-1])
+    assert bus_violations(short, StateBusInputs(spi.prev_root, spi.new_root, m)) == {"idx ends at access_count"}
+
+
+def test_bus_mode_public_inputs_are_domain_separated(honest):
+    _, pi = honest
+    sbi = bus_inputs(pi)
+    data = BUS.public_inputs_bytes(sbi)
+    assert data != AIR.public_inputs_bytes(pi) and data.startswith(b"state-bus-inputs")
+    assert BUS.name != AIR.name
+    assert BUS.public_inputs_bytes(BUS.bind_claims(sbi, [Ext.one()])) == data      # the claim is absorbed apart
+    changed = {BUS.public_inputs_bytes(StateBusInputs((bump(pi.prev_root[0]),) + pi.prev_root[1:], pi.new_root, 11)),
+               BUS.public_inputs_bytes(StateBusInputs(pi.prev_root, (bump(pi.new_root[0]),) + pi.new_root[1:], 11)),
+               BUS.public_inputs_bytes(bus_inputs(pi, len(pi.accesses) + 1))}
+    assert len(changed | {data}) == 4
+    with pytest.raises(TypeError):
+        BUS.public_inputs_bytes(pi)
+    with pytest.raises(ValueError):
+        StateBusInputs(pi.prev_root, pi.new_root, 0)
+
+
+def test_bus_mode_proves_against_a_public_access_list(honest):
+    """Alone, the bus-mode table balances only against the verifier's own sum over the public list."""
+    from prover.multi_stark import Table, prove_tables
+    from verifier.multi_stark import verify_tables
+
+    trace, pi = honest
+    sbi = bus_inputs(pi)
+
+    def minus_public(p: StateInputs):
+        return lambda ch: -AIR.public_sum(p, ch)
+
+    proof = prove_tables([Table(BUS, trace, sbi)], OPTS, public_sum=minus_public(pi)).to_bytes()
+    verify_tables([(BUS, sbi)], proof, public_sum=minus_public(pi), min_security=0)
+    acc = list(pi.accesses)
+    a = acc[3]
+    other = StateInputs(pi.prev_root, pi.new_root, [*acc[:3], AccessRecord(a.key, a.old_value, a.new_value + 1, True),
+                                                    *acc[4:]])
+    with pytest.raises(VerificationError):
+        verify_tables([(BUS, sbi)], proof, public_sum=minus_public(other), min_security=0)
