@@ -197,3 +197,8 @@ class KeyValueRow(Base):
     namespace: Mapped[str] = mapped_column(String(64), primary_key=True)
     key: Mapped[str] = mapped_column(String(256), primary_key=True)
     value: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# The simulated L1's tables (migration 0003) live on this metadata too, so that ``Base.metadata``
+# describes every table the migrations create whichever module is imported first.
+import verifier.l1.models  # noqa: E402,F401
