@@ -1,23 +1,43 @@
-"""The batch proof: one STARK that applying exactly the posted transfers to R_prev gives R_new.
+"""The batch proof: one STARK that applying exactly the posted transactions to R_prev gives R_new.
 
-Two tables are proven together (:func:`prover.multi_stark.prove_tables`, one transcript, shared
-challenges), with the batch statement's canonical bytes absorbed first:
+The tables are proven together (:func:`prover.multi_stark.prove_tables`, one transcript, shared
+challenges), with the batch statement's canonical bytes and the proof's advice absorbed first:
 
 * the **transfer table** (:class:`circuits.transfer_air.TransferAir`): one row per transaction; it
-  looks up each row's public tuple (keys, nonce, value, fee, up-front cost), which the verifier
-  rebuilds from the posted transactions, and sends six state accesses per transfer — the sender's
-  code hash (none), nonce (+1) and balance (− value − fee, after the up-front check), the
-  recipient's code hash (none: nothing executes) and balance (+ value), the fee recipient's balance
-  (+ fee);
-* the **state table** (:class:`circuits.state_air.StateBusAir`): receives those accesses in order
-  and proves each against the state tree, chained from R_prev to R_new.
+  looks up each row's public tuple (keys, nonce, value moved, fee, up-front cost, kind, the
+  recipient's code hash before and after), which the verifier rebuilds from the posted transactions
+  and the advice (:func:`l2.batch_witness.batch_inputs`), and sends seven state accesses per
+  transaction — the sender's code hash (none), nonce (+1) and balance (− value − fee, after the
+  up-front check), the recipient's code hash (none for a plain transfer; the stated hashes for a
+  contract transaction) and balance (+ value), the fee recipient's code hash and balance (+ fee);
+* one **execution table** per contract transaction (:class:`circuits.vm.air.VmAir`): its frame ran
+  as its :class:`~circuits.vm.air.VmStatement` says.  The statements are advice carried in the
+  proof bytes, not posted data: the verifier checks each against its transaction (caller, address,
+  value, calldata, code, gas limit) and derives the transaction's gas used, fee, status and storage
+  effects from it;
+* the **state table** (:class:`circuits.state_air.StateBusAir`): receives every access in order and
+  proves each against the state tree, chained from R_prev to R_new — the transfer table's 7·T, then
+  the *public* accesses (idx 7·T + k: each contract transaction's storage slots, from the initial
+  value its statement read to the final one, or read back unchanged when it fails, and a new
+  contract's nonce 0 → 1), whose fractions the verifier adds to the bus balance itself.
 
-The two access-bus claims must cancel, so the state table proves exactly the accesses the transfer
-table sent.  Senders are recovered from the signatures by the verifier (ecrecover), as the L1
-contract does on the posted data; signatures are not proven inside the STARK.
+The access-bus claims plus the public part must cancel, so the state table proves exactly the
+accesses the transfer table sent and the ones the statements imply.  Senders are recovered from
+the signatures by the verifier (ecrecover), as the L1 contract does on the posted data; signatures
+are not proven inside the STARK.
 
-Only plain transfers are proven in batches so far: :func:`prove_batch` refuses a batch with a
-contract creation or a call to an account with code, naming the transaction.
+:func:`prove_batch` replays the batch with the executor and refuses, naming the transaction, what it
+cannot prove (:mod:`l2.batch_witness`): an opcode outside the execution circuit's set (named with
+its pc), a contract transaction with an access list, a deployment to an address that holds an
+account, a contract that is the fee recipient.
+
+Proof bytes (strict: every length checked, no trailing bytes; integers big-endian)::
+
+    "L2BA" | version u8 | count u32 | count × (tx index u32 | length u32 | VmStatement bytes)
+    | multi-table proof (the rest)
+
+with tx indices strictly increasing.  Everything before the multi-table proof is the *advice*; the
+transcript absorbs ``statement.to_bytes() + advice``, so the proof is bound to it.
 
 The export file (``l2 batch export``, checked by ``l2 verify``) is ``"L2BP" | version u8 |
 statement | proof length u32 | proof``, every byte bound.
@@ -27,7 +47,9 @@ from __future__ import annotations
 
 import struct
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +58,9 @@ from verifier.errors import ProofFormatError, VerificationError
 from verifier.proof import ProofOptions
 
 FILE_MAGIC = b"L2BP"
-FILE_VERSION = 1
+FILE_VERSION = 2
+PROOF_MAGIC = b"L2BA"
+PROOF_VERSION = 1
 MIN_SECURITY = 100
 
 
@@ -50,6 +74,7 @@ class BatchProof:
     proof: bytes
     prove_seconds: float
     security_bits: float
+    contract_txs: int = 0
 
 
 # ---- statement from the node ------------------------------------------------------------------------
@@ -75,35 +100,121 @@ def batch_statement(node: Any, number: int) -> BatchStatement:
             transactions=tuple(bytes(r) for r in raws))
 
 
+# ---- advice: the execution statements, carried in the proof bytes -------------------------------------
+
+def encode_advice(runs: Mapping[int, Any]) -> bytes:
+    """The advice part of the proof bytes for ``{tx index: VmStatement}``."""
+    out = [PROOF_MAGIC, bytes([PROOF_VERSION]), struct.pack(">I", len(runs))]
+    for index in sorted(runs):
+        body = runs[index].to_bytes()
+        out += [struct.pack(">II", index, len(body)), body]
+    return b"".join(out)
+
+
+def decode_proof(data: bytes) -> tuple[dict[int, Any], bytes, bytes]:
+    """Split proof bytes into ({tx index: VmStatement}, the advice bytes, the multi-table proof bytes).
+
+    Strict: a bad magic or version, a length past the end, indices not strictly increasing or a
+    statement that is not canonically encoded raise ProofFormatError.
+    """
+    from l2.evm_prove import _decode_statement
+
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ProofFormatError("a batch proof is bytes")
+    data = bytes(data)
+    if data[:4] != PROOF_MAGIC:
+        raise ProofFormatError("not a batch proof (bad magic)")
+    if len(data) < 9:
+        raise ProofFormatError("truncated batch proof")
+    if data[4] != PROOF_VERSION:
+        raise ProofFormatError(f"unsupported batch proof version {data[4]}")
+    (count,) = struct.unpack_from(">I", data, 5)
+    pos = 9
+    if count * 8 > len(data) - pos:
+        raise ProofFormatError("execution statement count exceeds the proof")
+    runs: dict[int, Any] = {}
+    last = -1
+    for _ in range(count):
+        if len(data) - pos < 8:
+            raise ProofFormatError("truncated execution statement header")
+        index, length = struct.unpack_from(">II", data, pos)
+        pos += 8
+        if length > len(data) - pos:
+            raise ProofFormatError("execution statement length exceeds the proof")
+        if index <= last:
+            raise ProofFormatError("execution statements are not in increasing transaction order")
+        body = data[pos:pos + length]
+        pos += length
+        try:
+            run = _decode_statement(body)
+        except VerificationError as exc:
+            raise ProofFormatError(f"execution statement of transaction {index}: {exc}") from None
+        if run.to_bytes() != body:
+            raise ProofFormatError(f"execution statement of transaction {index} is not canonically encoded")
+        runs[index] = run
+        last = index
+    return runs, data[:pos], data[pos:]
+
+
 # ---- tables -------------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=1)
 def _airs():
     from circuits.state_air import StateBusAir
     from circuits.transfer_air import TransferAir
+    from circuits.vm.air import VmAir
 
-    return TransferAir(), StateBusAir()
+    return TransferAir(), StateBusAir(), VmAir()
 
 
-def _public_tables(statement: BatchStatement):
-    """(air, public inputs) of each table, from the statement alone (what the verifier uses)."""
+def _public_tables(statement: BatchStatement, runs: Mapping[int, Any]):
+    """(air, public inputs) of each table and the priced batch, from the statement and the advice
+    alone (what the verifier uses).  StatementError names what it refuses."""
     from circuits.state_air import StateBusInputs
-    from circuits.transfer_air import ACCESSES_PER_TRANSFER
+    from l2.batch_witness import batch_inputs
 
-    tx_inputs = statement.transfer_inputs()
-    transfer_air, state_air = _airs()
-    if not tx_inputs.transfers:
+    try:
+        inputs = batch_inputs(statement.decoded, statement.base_fee, statement.fee_recipient, statement.gas_limit,
+                              runs)
+    except StatementError:
+        raise
+    except ValueError as exc:
+        raise StatementError(str(exc)) from None
+    transfer_air, state_air, vm_air = _airs()
+    if not inputs.transfers.transfers:
         # no transaction, no state access: the transfer table proves it sends nothing, and the
         # verifier checks the roots are equal itself
-        return [(transfer_air, tx_inputs)]
-    accesses = ACCESSES_PER_TRANSFER * len(tx_inputs.transfers)
-    return [(transfer_air, tx_inputs), (state_air, StateBusInputs(statement.prev_root, statement.new_root, accesses))]
+        return [(transfer_air, inputs.transfers)], inputs
+    state = StateBusInputs(statement.prev_root, statement.new_root, inputs.access_count)
+    return ([(transfer_air, inputs.transfers), (state_air, state)]
+            + [(vm_air, runs[index]) for index in sorted(runs)]), inputs
+
+
+def _public_sum(inputs):
+    """The verifier's part of the access bus: −Σ 1/(α − φ) over the public accesses (the state table
+    receives them; nobody in the proof sends them), or None when there are none."""
+    if not inputs.public_accesses:
+        return None
+    from circuits.poseidon2_air import PublicBus
+    from circuits.state_air import ACCESS_ARITY
+
+    tuples = inputs.public_tuples()
+    bus = PublicBus(ACCESS_ARITY, "public accesses")
+    return lambda challenges: -bus.public_sum(tuples, challenges[:2])
+
+
+def _block_env(statement: BatchStatement):
+    from l2.vm import BlockEnv
+
+    return BlockEnv(number=statement.number, timestamp=statement.timestamp, base_fee=statement.base_fee,
+                    chain_id=statement.chain_id, coinbase=statement.fee_recipient, gas_limit=statement.gas_limit)
 
 
 def prove_statement(statement: BatchStatement, world_before: Any, options: ProofOptions | None = None,
                     progress=None) -> BatchProof:
     """Prove ``statement`` from the state it starts from (a :class:`~l2.state.world.WorldState`)."""
     from circuits.transfer_air import transfer_trace
-    from l2.batch_witness import transfer_batch
+    from l2.batch_witness import batch_witness
     from l2.sequencer import state_tree
     from prover.multi_stark import prove_tables
     from verifier.multi_proof import Table
@@ -111,25 +222,31 @@ def prove_statement(statement: BatchStatement, world_before: Any, options: Proof
 
     options = options or ProofOptions()
     try:
-        tables = _public_tables(statement)
-        tree = state_tree(world_before)
-        if len(tables) == 1:
+        if not statement.transactions:
+            tables, inputs = _public_tables(statement, {})
+            tree = state_tree(world_before)
             if statement.prev_root != statement.new_root or tree.root != statement.prev_root:
                 raise ValueError("an empty batch leaves the state root as it was")
+            runs: dict[int, Any] = {}
             traces = [transfer_trace(tables[0][1], tree.get)[0]]
         else:
-            batch = transfer_batch(tree, tables[0][1])
-            if batch.state_inputs.prev_root != statement.prev_root or batch.state_inputs.new_root != statement.new_root:
-                raise ValueError("replaying its transfers does not give its state roots")
-            traces = [batch.transfer_trace, batch.state_trace]
-    except ValueError as exc:  # StatementError included: a batch the transfer table cannot express
+            witness = batch_witness(statement.decoded, world_before, _block_env(statement))
+            state = witness.tables.state_inputs
+            if state.prev_root != statement.prev_root or state.new_root != statement.new_root:
+                raise ValueError("replaying its transactions does not give its state roots")
+            runs = {r.index: r.statement for r in witness.runs}
+            tables, inputs = _public_tables(statement, runs)
+            traces = [witness.tables.transfer_trace, witness.tables.state_trace, *(r.trace for r in witness.runs)]
+    except ValueError as exc:  # StatementError included: a batch the tables cannot express
         raise BatchProofError(f"batch {statement.number} cannot be proven: {exc}") from None
+    advice = encode_advice(runs)
     start = time.perf_counter()
     proof = prove_tables([Table(air, trace, pi) for (air, pi), trace in zip(tables, traces)], options,
-                         statement=statement.to_bytes(), progress=progress)
+                         statement=statement.to_bytes() + advice, progress=progress,
+                         public_sum=_public_sum(inputs))
     seconds = time.perf_counter() - start
     bits = multi_security_bits([air for air, _ in tables], [t.shape[0] for t in traces], options)
-    return BatchProof(statement, proof.to_bytes(), seconds, bits)
+    return BatchProof(statement, advice + proof.to_bytes(), seconds, bits, len(runs))
 
 
 def prove_batch(node: Any, number: int, options: ProofOptions | None = None, progress=None) -> BatchProof:
@@ -142,13 +259,15 @@ def verify_batch(statement: BatchStatement, proof: bytes, min_security: float = 
     """Check ``proof`` against ``statement``; return None or raise VerificationError (one-line reason)."""
     from verifier.multi_stark import verify_tables
 
+    runs, advice, multi = decode_proof(proof)
     try:
-        tables = _public_tables(statement)
+        tables, inputs = _public_tables(statement, runs)
     except StatementError as exc:
         raise VerificationError(f"batch statement refused: {exc}") from None
     if len(tables) == 1 and statement.prev_root != statement.new_root:
         raise VerificationError("an empty batch must leave the state root unchanged")
-    verify_tables(tables, proof, statement=statement.to_bytes(), min_security=min_security)
+    verify_tables(tables, multi, statement=statement.to_bytes() + advice, public_sum=_public_sum(inputs),
+                  min_security=min_security)
 
 
 # ---- export file ----------------------------------------------------------------------------------------
@@ -188,3 +307,15 @@ def verify_file(path: str | Path, min_security: float = MIN_SECURITY) -> dict[st
     except OSError as error:
         raise BatchProofError(f"cannot read {path}: {error.strerror}") from None
     return verify_file_bytes(data, min_security)
+
+
+def proof_tables(statement: BatchStatement, proof: bytes):
+    """(the AIRs of the statement's tables in proof order, the parsed multi-table proof) — what a
+    verifier-cost estimate counts (see :mod:`verifier.l1.proof_work`)."""
+    from verifier.multi_proof import MultiProof
+
+    try:
+        tables = _public_tables(statement)
+    except StatementError as exc:
+        raise VerificationError(f"batch statement refused: {exc}") from None
+    return [air for air, _ in tables], MultiProof.from_bytes(proof)

@@ -6,7 +6,8 @@ A :class:`BatchStatement` holds everything a verifier needs and nothing it must 
 * the state roots before and after (``prev_root``, ``new_root``: the state tree's 8-element digests,
   the same values the node stores as ``prev_state_root`` / ``state_root``);
 * the block context the batch ran in: timestamp, base fee, fee recipient, gas limit;
-* the batch data: each transaction's signed RLP bytes, in order.
+* the batch data: the L1 deposits it credits (id, L2 recipient, amount), applied first and in id
+  order, then each transaction's signed RLP bytes, in order.
 
 Senders are not part of the encoding: they are recovered from the signatures (ecrecover), by the
 verifier here and by the L1 contract on the posted data.  Signatures are not proven inside the STARK.
@@ -20,6 +21,7 @@ Encoding (integers big-endian, as Ethereum posts them)::
     magic "L2BS" | version u8 | chain_id u64 | number u64 | prev_root 32 | new_root 32
     timestamp u64 | base_fee u256 | fee_recipient 20 | gas_limit u64 | count u32
     count × (length u32 | signed transaction bytes)
+    deposits u32 | deposits × (id u64 | recipient 20 | amount u256)
 
 Parsing checks every length against the bytes that remain and refuses trailing bytes.
 """
@@ -37,7 +39,27 @@ from l2.tx import Transaction, TxError, decode, encode, sender, validate_static
 MAGIC = b"L2BS"
 VERSION = 1
 MAX_TRANSACTIONS = 1 << 16
+MAX_DEPOSITS = 1 << 16
 _HEAD = struct.Struct(">4sBQQ32s32sQ32s20sQI")
+_DEPOSIT = struct.Struct(">Q20s32s")
+
+
+@dataclass(frozen=True)
+class Deposit:
+    """An L1 deposit as the batch credits it: ``amount`` wei to ``recipient`` on L2."""
+
+    id: int
+    recipient: bytes
+    amount: int
+
+    def __post_init__(self):
+        if not isinstance(self.id, int) or not 0 <= self.id < 1 << 63:
+            raise StatementError("a deposit id is an integer in [0, 2^63)")
+        if len(bytes(self.recipient)) != 20:
+            raise StatementError("a deposit recipient is a 20-byte address")
+        if not isinstance(self.amount, int) or not 0 <= self.amount < 1 << 256:
+            raise StatementError("a deposit amount is a 256-bit integer")
+        object.__setattr__(self, "recipient", bytes(self.recipient))
 
 
 class StatementError(ValueError):
@@ -78,6 +100,7 @@ class BatchStatement:
     fee_recipient: bytes
     gas_limit: int
     transactions: tuple[bytes, ...]
+    deposits: tuple[Deposit, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "prev_root", root_digest(root_bytes(self.prev_root)))
@@ -92,13 +115,21 @@ class BatchStatement:
             raise StatementError("fee_recipient is a 20-byte address")
         if len(self.transactions) > MAX_TRANSACTIONS:
             raise StatementError(f"at most {MAX_TRANSACTIONS} transactions")
+        object.__setattr__(self, "deposits", tuple(self.deposits))
+        if len(self.deposits) > MAX_DEPOSITS or not all(isinstance(d, Deposit) for d in self.deposits):
+            raise StatementError(f"deposits are at most {MAX_DEPOSITS} Deposit values")
+        ids = [d.id for d in self.deposits]
+        if ids and ids != list(range(ids[0], ids[0] + len(ids))):
+            raise StatementError("a batch credits consecutive deposit ids, in order")
 
     # ---- encoding -----------------------------------------------------------------------------------
     def to_bytes(self) -> bytes:
         head = _HEAD.pack(MAGIC, VERSION, self.chain_id, self.number, root_bytes(self.prev_root),
                           root_bytes(self.new_root), self.timestamp, self.base_fee.to_bytes(32, "big"),
                           self.fee_recipient, self.gas_limit, len(self.transactions))
-        return head + b"".join(struct.pack(">I", len(t)) + t for t in self.transactions)
+        return (head + b"".join(struct.pack(">I", len(t)) + t for t in self.transactions)
+                + struct.pack(">I", len(self.deposits))
+                + b"".join(_DEPOSIT.pack(d.id, d.recipient, d.amount.to_bytes(32, "big")) for d in self.deposits))
 
     @classmethod
     def from_bytes(cls, data: bytes) -> BatchStatement:
@@ -131,8 +162,19 @@ class BatchStatement:
                 raise StatementError("transaction length exceeds the data")
             txs.append(bytes(data[pos:pos + length]))
             pos += length
+        if len(data) - pos < 4:
+            raise StatementError("truncated deposit count")
+        (n_deposits,) = struct.unpack_from(">I", data, pos)
+        pos += 4
+        if n_deposits > MAX_DEPOSITS or n_deposits * _DEPOSIT.size > len(data) - pos:
+            raise StatementError("deposit count exceeds the data")
+        deposits = []
+        for _ in range(n_deposits):
+            ident, to, amount = _DEPOSIT.unpack_from(data, pos)
+            deposits.append(Deposit(ident, bytes(to), int.from_bytes(amount, "big")))
+            pos += _DEPOSIT.size
         return cls(chain_id, number, root_digest(prev), root_digest(new), timestamp, int.from_bytes(base_fee, "big"),
-                   bytes(recipient), gas_limit, tuple(txs)), pos
+                   bytes(recipient), gas_limit, tuple(txs), tuple(deposits)), pos
 
     @property
     def commitment(self) -> bytes:
@@ -161,12 +203,18 @@ class BatchStatement:
         proof cannot express or that breaks a rule needing no state (a contract creation, a fee cap
         below the base fee, a gas limit above the gas left in the batch, ...).  Whether a recipient
         has code is not visible here: the proof shows it has none."""
+        from bridge.constants import L2_BRIDGE
+        from circuits.transfer_air import TransferInputs, TransferRecord
         from l2.batch_witness import transfer_inputs
 
         try:
-            return transfer_inputs(self.decoded, self.base_fee, self.fee_recipient, self.gas_limit)
+            txs = transfer_inputs(self.decoded, self.base_fee, self.fee_recipient, self.gas_limit)
+            # a deposit is a fee-free transfer from the L2 bridge account whose nonce is the deposit id
+            credits = tuple(TransferRecord(sender=L2_BRIDGE, to=d.recipient, nonce=d.id, value=d.amount, fee=0,
+                                           cost=d.amount) for d in self.deposits)
         except ValueError as exc:
             raise StatementError(str(exc)) from None
+        return TransferInputs(credits + tuple(txs.transfers), self.fee_recipient)
 
     def as_dict(self) -> dict:
         return {
@@ -175,5 +223,6 @@ class BatchStatement:
             "state_root": "0x" + root_bytes(self.new_root).hex(),
             "timestamp": self.timestamp, "base_fee": self.base_fee,
             "fee_recipient": "0x" + self.fee_recipient.hex(), "gas_limit": self.gas_limit,
-            "txs": len(self.transactions), "batch_commitment": "0x" + self.commitment.hex(),
+            "txs": len(self.transactions), "deposits": len(self.deposits),
+            "batch_commitment": "0x" + self.commitment.hex(),
         }
