@@ -1,17 +1,27 @@
-"""The transfer table: plain value transfers, each turned into the state accesses it makes.
+"""The transfer table: each transaction's effect on its three accounts, as the state accesses it makes.
 
 What it proves
 --------------
 Joined with the state table in bus mode (:class:`~circuits.state_air.StateBusAir`, same challenges,
-bus claims adding up to zero), one proof says: applying exactly the posted transfers, in order, to
-the state with root R_prev gives root R_new.  A *plain transfer* is a call to an account without
+bus claims adding up to zero), one proof says: applying exactly the posted transactions, in order,
+to the state with root R_prev gives root R_new.  A *plain transfer* is a call to an account without
 code (not a precompile): nothing executes, so gas_used is the intrinsic gas and, with the effective
 price p, the transaction does (Cancun rules as :mod:`l2.executor` applies them; no burn)::
 
     sender:     nonce n → n + 1,     balance b → b − value − fee,  b ≥ cost (the upfront check)
     recipient:  balance r → r + value
     fee recip.: balance c → c + fee
-    fee = intrinsic_gas · p,   cost = gas_limit · max_fee_per_gas + value
+    fee = gas_used · p,   cost = gas_limit · max_fee_per_gas + the transaction's value
+
+A *contract transaction* (``kind`` = 1: a call of an account with code, or a deployment) does the
+same to the three balances and the sender's nonce, with the value moved (the transaction's value
+when its execution succeeds, 0 otherwise) and the gas used that its execution proof gives, both
+priced by the verifier into the row's public tuple.  Its recipient (for a deployment, the new
+contract's address) has a code hash that the public tuple states before and after: for a call the
+called code's hash both times, which the state table shows the account holds; for a deployment 0
+(no account there) and then the deployed code's hash (0 if the deployment fails).  What the
+execution does to storage, and the new contract's nonce, are accesses the verifier puts on the bus
+itself, after this table's (see :mod:`l2.batch_proof`).
 
 The state tree stores an account's code hash as a leaf: keccak-256 of its code for an account that
 exists (for an account without code, the empty-code hash E = keccak-256(b"")), nothing (0) for an
@@ -26,6 +36,7 @@ writes::
     j = 1  sender nonce            n → n + 1               (n from the transaction)
     j = 2  sender balance          b → b − value − fee
     j = 3  recipient code hash     e_r·E → (e_r ∨ value ≠ 0)·E   (no code: nothing executes)
+                                   contract row: h_old → h_new (public; e_r = e_r' = 0)
     j = 4  recipient balance       r → r + value
     j = 5  fee recipient code hash e_c·E → (e_c ∨ fee ≠ 0)·E
     j = 6  fee recipient balance   c → c + fee
@@ -34,6 +45,10 @@ on the access bus of the state table, with its tuple (idx, key[8], old limbs[16]
 is_write) and fingerprint φ = Σ_k γ^k·t_k (α = challenges[0], γ = challenges[1]).  The state table
 shows each old value is what the tree holds at that point, so aliasing (sender = recipient, a
 recipient that is the fee recipient, one sender sending several times) needs nothing here.
+
+On a contract row (``kind`` = 1) the recipient's code-hash access carries the public h_old → h_new;
+``kind·e_r = 0`` and ``kind·e_r' = 0`` keep the existence terms out of it, and the creation rule
+``(1 − kind)·(e_r' − e_r − z + e_r·z) = 0`` (z: value ≠ 0) holds on transfer rows only.
 
 Arithmetic (16-bit limbs, exact: every identity below holds over the integers because all its terms
 are far below p)::
@@ -56,9 +71,10 @@ The transaction bus
 -------------------
 Row i (``tx`` = i, a counter from 0 stepping by one per row; ``act`` = 1 on a prefix of rows) looks
 up the public tuple (i, the five non-constant keys, nonce, value, fee, cost limbs, value ≠ 0,
-fee ≠ 0); the fee recipient's keys are constants of the public inputs.  The sum Σ 1/(α − φ(tuple_k))
-is recomputed by the verifier from the posted transfers (:meth:`TransferAir.public_sum`), so the
-active rows are the posted transfers, in order, each once.
+fee ≠ 0, kind, the recipient's code hash before and after); the fee recipient's keys are constants
+of the public inputs.  The sum Σ 1/(α − φ(tuple_k)) is recomputed by the verifier from the posted
+transactions (:meth:`TransferAir.public_sum`), so the active rows are the posted transactions, in
+order, each once.
 
 Auxiliary columns (layout in :mod:`circuits.transfer_layout`)::
 
@@ -95,8 +111,8 @@ from circuits.values import BaseVec, Degree, ExtVec
 
 __all__ = [
     "EMPTY_CODE_HASH", "DOMAIN_KEY", "KIND_NONCE", "KIND_BALANCE", "KIND_CODE_HASH", "MAX_NONCE",
-    "account_key", "TransferRecord", "TransferInputs", "TransferOlds", "TransferAir", "transfer_witness",
-    "replay_transfers", "transfer_trace", "fill_byte_table", "TX_ARITY", "ACCESSES_PER_TRANSFER",
+    "account_key", "KIND_TRANSFER", "KIND_CONTRACT", "TransferRecord", "TransferInputs", "TransferOlds", "TransferAir",
+    "transfer_witness", "replay_transfers", "transfer_trace", "fill_byte_table", "TX_ARITY", "ACCESSES_PER_TRANSFER",
 ]
 
 EMPTY_CODE_HASH = 0xC5D2460186F7233C927E7DB2DCC703C0E500B653CA82273B7BFAD8045D85A470
@@ -115,7 +131,7 @@ ACCESSES_PER_TRANSFER = TL.ACCESSES_PER_TRANSFER
 """State accesses per transfer (7): the state table of a batch of m transfers has access_count = 7·m."""
 
 TX_ARITY = len(TL.PUBLIC_TUPLE)
-"""Values in a transfer's public tuple (95)."""
+"""Values in a transfer's public tuple (128)."""
 
 _WORD = 1 << 256
 _K = DIGEST_SIZE
@@ -152,25 +168,43 @@ def account_key(address: bytes, kind: int) -> tuple[int, ...]:
     return tuple(int(x) for x in _account_keys([_address(address, "address")], int(kind))[0])
 
 
+KIND_TRANSFER, KIND_CONTRACT = 0, 1
+"""Row kinds: a plain transfer (nothing executes), a contract transaction (its execution is proven apart)."""
+
+
 @dataclass(frozen=True)
 class TransferRecord:
-    """One posted transfer: what the verifier knows of it (fee and cost already priced)."""
+    """One posted transaction: what the verifier knows of it (fee and cost already priced).
+
+    ``to`` is the recipient: the new contract's address for a deployment.  ``value`` is the value
+    moved (0 for a contract transaction whose execution fails), ``fee`` = gas used × effective price.
+    ``code_hash_old`` / ``code_hash_new`` are the recipient's code-hash leaf before and after a
+    contract transaction (``kind`` = 1); a plain transfer's are 0 (its recipient has no code).
+    """
 
     sender: bytes
     to: bytes
     nonce: int
     value: int
-    fee: int    # intrinsic gas × effective gas price: what the fee recipient receives
-    cost: int   # gas limit × max fee per gas + value: what the sender's balance must cover
+    fee: int    # gas used × effective gas price: what the fee recipient receives
+    cost: int   # gas limit × max fee per gas + the transaction's value: what the balance must cover
+    kind: int = KIND_TRANSFER
+    code_hash_old: int = 0
+    code_hash_new: int = 0
 
     def __post_init__(self):
         object.__setattr__(self, "sender", _address(self.sender, "sender"))
         object.__setattr__(self, "to", _address(self.to, "to"))
-        for name in ("nonce", "value", "fee", "cost"):
+        for name in ("nonce", "value", "fee", "cost", "code_hash_old", "code_hash_new"):
             v = int(getattr(self, name))
             if not 0 <= v < _WORD:
                 raise ValueError(f"{name} is an integer in [0, 2^256)")
             object.__setattr__(self, name, v)
+        if self.kind not in (KIND_TRANSFER, KIND_CONTRACT):
+            raise ValueError("kind is 0 (plain transfer) or 1 (contract transaction)")
+        object.__setattr__(self, "kind", int(self.kind))
+        if self.kind == KIND_TRANSFER and (self.code_hash_old or self.code_hash_new):
+            raise ValueError("a plain transfer states no code hash")
         if self.nonce > MAX_NONCE:
             raise ValueError(f"nonce {self.nonce} cannot be incremented (EIP-2681)")
         if self.value + self.fee > self.cost:
@@ -219,7 +253,8 @@ class TransferInputs:
 
     @cached_property
     def tuple_matrix(self) -> np.ndarray:
-        """(m, 95) public tuples: (i, keys[40], nonce[4], value[16], fee[16], cost[16], value ≠ 0, fee ≠ 0)."""
+        """(m, 128) public tuples: (i, keys[40], nonce[4], value[16], fee[16], cost[16], value ≠ 0, fee ≠ 0,
+        kind, code hash old[16], code hash new[16])."""
         ts = self.transfers
         m = len(ts)
         out = np.hstack([
@@ -229,7 +264,9 @@ class TransferInputs:
             _limbs([t.value for t in ts], _L),
             _limbs([t.fee for t in ts], _L),
             _limbs([t.cost for t in ts], _L),
-            np.array([[t.value != 0, t.fee != 0] for t in ts], dtype=np.uint64).reshape(m, 2),
+            np.array([[t.value != 0, t.fee != 0, t.kind] for t in ts], dtype=np.uint64).reshape(m, 3),
+            _limbs([t.code_hash_old for t in ts], _L),
+            _limbs([t.code_hash_new for t in ts], _L),
         ])
         out.setflags(write=False)
         return out
@@ -336,9 +373,11 @@ def _access_forms(pi: TransferInputs | None, gamma: Ext) -> list[_Form]:
     key(f2, TL.SENDER_BALANCE_KEY)                    # sender balance
     limbs(f2, TL.SENDER_BAL, _AT_OLD)
     limbs(f2, TL.SENDER_NEW, _AT_NEW)
-    key(f3, TL.TO_CODE_KEY)                           # recipient code hash: e_r·E → e_r'·E
-    f3.term(TL.TO_EXISTS, empty_old)
+    key(f3, TL.TO_CODE_KEY)                           # recipient code hash: e_r·E + h_old → e_r'·E + h_new
+    f3.term(TL.TO_EXISTS, empty_old)                  # (a transfer row has h = 0, a contract row e_r = e_r' = 0)
     f3.term(TL.TO_EXISTS_AFTER, empty_new)
+    limbs(f3, TL.CODE_OLD, _AT_OLD)
+    limbs(f3, TL.CODE_NEW, _AT_NEW)
     key(f4, TL.TO_BALANCE_KEY)                        # recipient balance
     limbs(f4, TL.TO_BAL, _AT_OLD)
     limbs(f4, TL.TO_NEW, _AT_NEW)
@@ -376,15 +415,16 @@ class TransferAir(Air):
 
     # ---- statement --------------------------------------------------------------------------------
     def public_inputs_bytes(self, pi: TransferInputs) -> bytes:
-        out = [b"transfers", pi.fee_recipient, struct.pack("<I", len(pi.transfers))]
+        out = [b"transfers/v2", pi.fee_recipient, struct.pack("<I", len(pi.transfers))]
         for t in pi.transfers:
             out += [t.sender, t.to, struct.pack("<Q", t.nonce), t.value.to_bytes(32, "little"),
-                    t.fee.to_bytes(32, "little"), t.cost.to_bytes(32, "little")]
+                    t.fee.to_bytes(32, "little"), t.cost.to_bytes(32, "little"), bytes([t.kind]),
+                    t.code_hash_old.to_bytes(32, "little"), t.code_hash_new.to_bytes(32, "little")]
         return b"".join(out)
 
     def security_loss_bits(self, trace_length: int) -> float:
         # As PublicBus for each LogUp sum: 7 access fractions per row (arity 42), one transaction
-        # lookup (arity 95), and the byte identity in β (two bytes and one table entry per row).
+        # lookup (arity 128), and the byte identity in β (two bytes and one table entry per row).
         n = trace_length
         return math.log2(2 * n * TL.ACCESSES_PER_TRANSFER * ACCESS_ARITY + 2 * n * TX_ARITY + 3 * n)
 
@@ -470,11 +510,17 @@ class TransferAir(Air):
         for col, label in ((TL.SENDER_EXISTS, "sender"), (TL.TO_EXISTS, "recipient"),
                            (TL.FEE_EXISTS, "fee recipient")):
             s.add(f"{label} exists is boolean", 2, c[col] * (1 - c[col]), row=True)
-        for before, after, nz, label in (
-                (TL.TO_EXISTS, TL.TO_EXISTS_AFTER, TL.VALUE_NZ, "recipient: e' = e ∨ value ≠ 0"),
-                (TL.FEE_EXISTS, TL.FEE_EXISTS_AFTER, TL.FEE_NZ, "fee recipient: e' = e ∨ fee ≠ 0")):
-            e, z = c[before], c[nz]
-            s.add(label, 2, c[after] - e - z + e * z, row=True)
+        # a contract row's recipient code hash is all public (h_old → h_new): its e_r, e_r' are 0, and
+        # only a transfer row (kind = 0) creates its recipient by a non-zero credit
+        kind = c[TL.KIND]
+        s.add("kind is boolean", 2, kind * (1 - kind), row=True)
+        s.add("contract row: recipient exists flag e_r = 0", 2, kind * c[TL.TO_EXISTS], row=True)
+        s.add("contract row: recipient exists-after flag e_r' = 0", 2, kind * c[TL.TO_EXISTS_AFTER], row=True)
+        e, z = c[TL.TO_EXISTS], c[TL.VALUE_NZ]
+        s.add("transfer row: recipient e' = e ∨ value ≠ 0", 3,
+              (1 - kind) * (c[TL.TO_EXISTS_AFTER] - e - z + e * z), row=True)
+        e, z = c[TL.FEE_EXISTS], c[TL.FEE_NZ]
+        s.add("fee recipient: e' = e ∨ fee ≠ 0", 2, c[TL.FEE_EXISTS_AFTER] - e - z + e * z, row=True)
 
         # ---- byte table --------------------------------------------------------------------------------
         dt = n[TL.TAB] - c[TL.TAB]
@@ -663,7 +709,8 @@ def transfer_witness(pi: TransferInputs, olds: TransferOlds, min_rows: int = TL.
     fee_e = np.asarray(olds.fee_exists, dtype=bool)
     t[:m, TL.TO_EXISTS] = to_e
     t[:m, TL.FEE_EXISTS] = fee_e
-    t[:m, TL.TO_EXISTS_AFTER] = to_e | (t[:m, TL.VALUE_NZ] != 0)
+    contract = t[:m, TL.KIND] == KIND_CONTRACT
+    t[:m, TL.TO_EXISTS_AFTER] = (to_e | (t[:m, TL.VALUE_NZ] != 0)) & ~contract
     t[:m, TL.FEE_EXISTS_AFTER] = fee_e | (t[:m, TL.FEE_NZ] != 0)
 
     # upfront: the most significant limb where b and cost differ; its b_j − cost_j − 1 in two bytes
@@ -697,9 +744,9 @@ def replay_transfers(pi: TransferInputs, state: Mapping | Callable[[tuple[int, .
     found, and the state accesses in bus order (7 per transfer, all writes).
 
     A loop over transfers (a handful of dictionary operations each).  Raises ValueError, naming the
-    transfer, when one is not a valid plain transfer on this state: a sender or recipient (or fee
-    recipient) with code, a nonce that is not the sender's, a balance below the cost, a balance that
-    would reach 2^256.
+    transfer, when one is not valid on this state: a sender (or fee recipient) with code, a plain
+    transfer's recipient with code, a contract row's recipient whose code hash is not the stated
+    one, a nonce that is not the sender's, a balance below the cost, a balance that would reach 2^256.
     """
     read = state.get if isinstance(state, Mapping) else state
     changed: dict[tuple[int, ...], int] = {}
@@ -735,9 +782,16 @@ def replay_transfers(pi: TransferInputs, state: Mapping | Callable[[tuple[int, .
             raise ValueError(f"transfer {i}: balance {b} below the cost {tr.cost}")
         cols["sender_balance"].append(b)
         write(i, s_bal, b - tr.value - tr.fee)
-        e = exists(i, r_code, "recipient")
-        cols["to_exists"].append(e)
-        write(i, r_code, EMPTY_CODE_HASH if e or tr.value else 0)
+        if tr.kind == KIND_CONTRACT:
+            if get(r_code) != tr.code_hash_old:
+                raise ValueError(f"transfer {i}: the recipient's code hash is {get(r_code):#x}, "
+                                 f"not the stated {tr.code_hash_old:#x}")
+            cols["to_exists"].append(False)
+            write(i, r_code, tr.code_hash_new)
+        else:
+            e = exists(i, r_code, "recipient")
+            cols["to_exists"].append(e)
+            write(i, r_code, EMPTY_CODE_HASH if e or tr.value else 0)
         cols["to_balance"].append(get(r_bal))
         write(i, r_bal, get(r_bal) + tr.value)
         e = exists(i, fee_code, "fee recipient")

@@ -3,7 +3,8 @@
 The tables are proven together (:func:`prover.multi_stark.prove_tables`, one transcript, shared
 challenges), with the batch statement's canonical bytes and the proof's advice absorbed first:
 
-* the **transfer table** (:class:`circuits.transfer_air.TransferAir`): one row per transaction; it
+* the **transfer table** (:class:`circuits.transfer_air.TransferAir`): one row per L1 deposit the
+  batch credits (a fee-free transfer from the L2 bridge account), then one per transaction; it
   looks up each row's public tuple (keys, nonce, value moved, fee, up-front cost, kind, the
   recipient's code hash before and after), which the verifier rebuilds from the posted transactions
   and the advice (:func:`l2.batch_witness.batch_inputs`), and sends seven state accesses per
@@ -47,7 +48,7 @@ from __future__ import annotations
 
 import struct
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -167,17 +168,17 @@ def _airs():
     return TransferAir(), StateBusAir(), VmAir()
 
 
-def _public_tables(statement: BatchStatement, runs: Mapping[int, Any]):
-    """(air, public inputs) of each table and the priced batch, from the statement and the advice
-    alone (what the verifier uses).  StatementError names what it refuses."""
+def batch_tables(statement: BatchStatement, runs: Mapping[int, Any]) -> tuple[list[tuple[Any, Any]], Any]:
+    """([(air, public inputs)] of every table in proof order, the priced batch), from the statement
+    and the advice ``{tx index: VmStatement}`` alone — what the verifier uses.  The tables: transfer,
+    state (unless the batch is empty), then one execution table per statement in transaction order.
+    StatementError names what it refuses (a transaction, or a statement that is not its frame)."""
     from circuits.state_air import StateBusInputs
     from l2.batch_witness import batch_inputs
 
     try:
         inputs = batch_inputs(statement.decoded, statement.base_fee, statement.fee_recipient, statement.gas_limit,
-                              runs)
-    except StatementError:
-        raise
+                              runs, statement.deposits)
     except ValueError as exc:
         raise StatementError(str(exc)) from None
     transfer_air, state_air, vm_air = _airs()
@@ -190,9 +191,11 @@ def _public_tables(statement: BatchStatement, runs: Mapping[int, Any]):
             + [(vm_air, runs[index]) for index in sorted(runs)]), inputs
 
 
-def _public_sum(inputs):
-    """The verifier's part of the access bus: −Σ 1/(α − φ) over the public accesses (the state table
-    receives them; nobody in the proof sends them), or None when there are none."""
+def public_access_sum(inputs: Any) -> Callable[[list[Any]], Any] | None:
+    """The verifier's part of the access bus for a priced batch (:class:`~l2.batch_witness.BatchInputs`):
+    challenges ↦ −Σ_k 1/(α − φ(public access k)), φ over (7·T + k, key, old limbs, new limbs,
+    is_write) in γ — the state table receives these accesses and no table sends them, so this term
+    cancels their part of its claim.  None when there are none."""
     if not inputs.public_accesses:
         return None
     from circuits.poseidon2_air import PublicBus
@@ -203,7 +206,8 @@ def _public_sum(inputs):
     return lambda challenges: -bus.public_sum(tuples, challenges[:2])
 
 
-def _block_env(statement: BatchStatement):
+def block_env_of(statement: BatchStatement) -> Any:
+    """The block values the batch's transactions ran with (a :class:`~l2.vm.BlockEnv`)."""
     from l2.vm import BlockEnv
 
     return BlockEnv(number=statement.number, timestamp=statement.timestamp, base_fee=statement.base_fee,
@@ -222,20 +226,20 @@ def prove_statement(statement: BatchStatement, world_before: Any, options: Proof
 
     options = options or ProofOptions()
     try:
-        if not statement.transactions:
-            tables, inputs = _public_tables(statement, {})
+        if not statement.transactions and not statement.deposits:
+            tables, inputs = batch_tables(statement, {})
             tree = state_tree(world_before)
             if statement.prev_root != statement.new_root or tree.root != statement.prev_root:
                 raise ValueError("an empty batch leaves the state root as it was")
             runs: dict[int, Any] = {}
             traces = [transfer_trace(tables[0][1], tree.get)[0]]
         else:
-            witness = batch_witness(statement.decoded, world_before, _block_env(statement))
+            witness = batch_witness(statement.decoded, world_before, block_env_of(statement), statement.deposits)
             state = witness.tables.state_inputs
             if state.prev_root != statement.prev_root or state.new_root != statement.new_root:
                 raise ValueError("replaying its transactions does not give its state roots")
             runs = {r.index: r.statement for r in witness.runs}
-            tables, inputs = _public_tables(statement, runs)
+            tables, inputs = batch_tables(statement, runs)
             traces = [witness.tables.transfer_trace, witness.tables.state_trace, *(r.trace for r in witness.runs)]
     except ValueError as exc:  # StatementError included: a batch the tables cannot express
         raise BatchProofError(f"batch {statement.number} cannot be proven: {exc}") from None
@@ -243,7 +247,7 @@ def prove_statement(statement: BatchStatement, world_before: Any, options: Proof
     start = time.perf_counter()
     proof = prove_tables([Table(air, trace, pi) for (air, pi), trace in zip(tables, traces)], options,
                          statement=statement.to_bytes() + advice, progress=progress,
-                         public_sum=_public_sum(inputs))
+                         public_sum=public_access_sum(inputs))
     seconds = time.perf_counter() - start
     bits = multi_security_bits([air for air, _ in tables], [t.shape[0] for t in traces], options)
     return BatchProof(statement, advice + proof.to_bytes(), seconds, bits, len(runs))
@@ -261,12 +265,12 @@ def verify_batch(statement: BatchStatement, proof: bytes, min_security: float = 
 
     runs, advice, multi = decode_proof(proof)
     try:
-        tables, inputs = _public_tables(statement, runs)
+        tables, inputs = batch_tables(statement, runs)
     except StatementError as exc:
         raise VerificationError(f"batch statement refused: {exc}") from None
     if len(tables) == 1 and statement.prev_root != statement.new_root:
         raise VerificationError("an empty batch must leave the state root unchanged")
-    verify_tables(tables, multi, statement=statement.to_bytes() + advice, public_sum=_public_sum(inputs),
+    verify_tables(tables, multi, statement=statement.to_bytes() + advice, public_sum=public_access_sum(inputs),
                   min_security=min_security)
 
 
@@ -314,8 +318,9 @@ def proof_tables(statement: BatchStatement, proof: bytes):
     verifier-cost estimate counts (see :mod:`verifier.l1.proof_work`)."""
     from verifier.multi_proof import MultiProof
 
+    runs, _advice, multi = decode_proof(proof)
     try:
-        tables = _public_tables(statement)
+        tables, _inputs = batch_tables(statement, runs)
     except StatementError as exc:
         raise VerificationError(f"batch statement refused: {exc}") from None
-    return [air for air, _ in tables], MultiProof.from_bytes(proof)
+    return [air for air, _ in tables], MultiProof.from_bytes(multi)

@@ -8,7 +8,11 @@ table ends at the root that :func:`l2.executor.apply_transaction` followed by th
 gives.  Each attack the statement is about is caught by the constraint named in its test: a wrong
 credit, a nonce not incremented, a wrong fee, a balance below the cost, a carry that is not a bit,
 rows that are not the posted transfers (changed, reordered, dropped, extra) and a recipient with
-code.  Every constraint and assertion of the table catches at least one single-cell mutation.
+code.  Contract rows (kind 1: a call stating the called code's hash, a deployment stating 0 and the
+deployed code's hash, a failed deployment) satisfy both tables with the verifier's public accesses
+on the bus; a recipient existence flag on a contract row, a kind that is not a bit or not the posted
+one, and a code hash the tree does not hold are caught.  Every constraint and assertion of the
+table catches at least one single-cell mutation.
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ from circuits import transfer_layout as TL
 from circuits.air import find_violations
 from circuits.extension import Ext
 from circuits.field import P
-from circuits.state_air import StateAir, StateBusAir, StateBusInputs, StateInputs
+from circuits.poseidon2_air import PublicBus
+from circuits.state_air import ACCESS_ARITY, AccessRecord, StateAir, StateBusAir, StateBusInputs, StateInputs
 from circuits.transfer_air import (
     EMPTY_CODE_HASH,
     KIND_BALANCE,
+    KIND_CONTRACT,
     KIND_CODE_HASH,
     KIND_NONCE,
     TransferAir,
@@ -38,7 +44,7 @@ from circuits.transfer_air import (
     transfer_trace,
     transfer_witness,
 )
-from l2.batch_witness import batch_traces, inputs_from_transfers, transfer_batch, transfer_inputs
+from l2.batch_witness import BatchInputs, batch_traces, inputs_from_transfers, transfer_batch, transfer_inputs
 from l2.executor import apply_transaction
 from l2.sequencer import state_tree
 from l2.state.keys import Kind
@@ -186,12 +192,12 @@ def test_declared_degrees_equal_symbolic_degrees():
 
 def test_layout_columns_are_disjoint_and_cover_the_width():
     cols = [TL.ACT, TL.FIRST, TL.TX, *TL.KEYS, *TL.NONCE, *TL.NONCE_NEW, *TL.NONCE_CARRY, *TL.VALUE, *TL.FEE,
-            *TL.COST, TL.VALUE_NZ, TL.FEE_NZ, *TL.SENDER_BAL, *TL.SENDER_NEW, *TL.SENDER_BORROW, *TL.TO_BAL,
-            *TL.TO_NEW, *TL.TO_CARRY, *TL.FEE_BAL, *TL.FEE_NEW, *TL.FEE_CARRY, TL.SENDER_EXISTS, TL.TO_EXISTS,
+            *TL.COST, TL.VALUE_NZ, TL.FEE_NZ, TL.KIND, *TL.CODE_OLD, *TL.CODE_NEW, *TL.SENDER_BAL, *TL.SENDER_NEW,
+            *TL.SENDER_BORROW, *TL.TO_BAL, *TL.TO_NEW, *TL.TO_CARRY, *TL.FEE_BAL, *TL.FEE_NEW, *TL.FEE_CARRY, TL.SENDER_EXISTS, TL.TO_EXISTS,
             TL.TO_EXISTS_AFTER, TL.FEE_EXISTS, TL.FEE_EXISTS_AFTER, *TL.SEL, TL.SEL_EQ, *TL.DIFF_BYTES, TL.TAB,
             TL.TAB_MULT]
-    assert sorted(cols) == list(range(TL.WIDTH)) and TL.WIDTH == 271
-    assert len(TL.PUBLIC_TUPLE) == 95 and TL.AUX_WIDTH == 9
+    assert sorted(cols) == list(range(TL.WIDTH)) and TL.WIDTH == 304
+    assert len(TL.PUBLIC_TUPLE) == 128 and TL.AUX_WIDTH == 9
 
 
 def test_keys_and_empty_code_hash_are_the_state_trees():
@@ -466,9 +472,112 @@ def test_public_inputs_bytes_bind_every_field(priced):
     seen = {base}
     for name, value in (("sender", BOB), ("to", DAVE), ("nonce", 9), ("value", 1), ("fee", 2), ("cost", 10**30)):
         seen.add(T_AIR.public_inputs_bytes(replace_transfer(pi, 0, **{name: value})))
+    for changes in ({"kind": 1}, {"kind": 1, "code_hash_old": 5}, {"kind": 1, "code_hash_new": 5}):
+        seen.add(T_AIR.public_inputs_bytes(replace_transfer(pi, 0, **changes)))
     seen.add(T_AIR.public_inputs_bytes(TransferInputs(pi.transfers, ALICE)))
     seen.add(T_AIR.public_inputs_bytes(TransferInputs(pi.transfers[:-1], FEE)))
-    assert len(seen) == 9
+    assert len(seen) == 12
+
+
+# ---------------------------------------------------------------------------------------------
+# Contract rows: kind = 1, the recipient's code hash public
+# ---------------------------------------------------------------------------------------------
+
+CONTRACT_CODE = b"\x60\x00"
+NEW, NEW_FAILED = addr(0x31), addr(0x32)
+
+
+def keccak_int(data: bytes) -> int:
+    return int.from_bytes(code_hash(data), "big")
+
+
+def contract_rows() -> TransferInputs:
+    """A call of CONTRACT (its code hash twice), a deployment to NEW with value, a failed deployment
+    to NEW_FAILED (moves nothing, creates nothing), between plain transfers; fees as if priced."""
+    h = keccak_int(CONTRACT_CODE)
+    gwei = 21000 * GWEI
+    return TransferInputs((
+        TransferRecord(ALICE, BOB, 3, 10, gwei, 10 * gwei + 10),
+        TransferRecord(ALICE, CONTRACT, 4, 0, 3 * gwei, 10 * gwei, KIND_CONTRACT, h, h),
+        TransferRecord(ALICE, NEW, 5, 3, 4 * gwei, 10 * gwei + 3, KIND_CONTRACT, 0, keccak_int(b"\x00")),
+        TransferRecord(BOB, NEW_FAILED, 1, 0, 0, 2, KIND_CONTRACT, 0, 0),
+    ), FEE)
+
+
+@pytest.fixture(scope="module")
+def contracts():
+    pi = contract_rows()
+    tree = state_tree(WorldState(accounts()))
+    public = (AccessRecord(account_key(NEW, KIND_NONCE), 0, 1, True),)     # the new contract's nonce
+    return pi, tree, public, transfer_batch(tree, pi, public_accesses=public)
+
+
+def public_part(pi, public, ch=CH) -> Ext:
+    tuples = BatchInputs(pi, public, (), ()).public_tuples()
+    return -PublicBus(ACCESS_ARITY).public_sum(tuples, ch[:2])
+
+
+def test_contract_rows_satisfy_both_tables(contracts):
+    pi, tree, public, b = contracts
+    assert names(b.transfer_trace, pi) == set()
+    assert [int(k) for k in b.transfer_trace[:4, TL.KIND]] == [0, 1, 1, 1]
+    s_aux = S_AIR.build_aux_trace(b.state_trace, CH, b.state_inputs)
+    assert find_violations(S_AIR, b.state_trace, b.state_inputs, s_aux, CH, limit=0) == []
+    c_s = S_AIR.bus_claims(b.state_trace, s_aux, CH, b.state_inputs)[0]
+    assert (claim_of(b.transfer_trace, pi) + c_s + public_part(pi, public)).is_zero()
+    assert b.state_inputs.access_count == 7 * 4 + 1
+    # the state after: NEW holds the deployed code's hash, its value and nonce 1; NEW_FAILED nothing
+    work = tree.copy()
+    for a in b.accesses:
+        work.set(a.key, a.new_value)
+    assert work.root == b.state_inputs.new_root
+    assert work.get(account_key(NEW, KIND_CODE_HASH)) == keccak_int(b"\x00")
+    assert (work.get(account_key(NEW, KIND_BALANCE)), work.get(account_key(NEW, KIND_NONCE))) == (3, 1)
+    assert work.get(account_key(NEW_FAILED, KIND_CODE_HASH)) == 0
+    assert work.get(account_key(CONTRACT, KIND_CODE_HASH)) == keccak_int(CONTRACT_CODE)
+
+
+def test_the_kind_flag_and_its_existence_rules_are_caught(contracts):
+    pi, _tree, _public, b = contracts
+    t = b.transfer_trace
+    call, deploy = 1, 2
+    assert names(add(t, call, TL.TO_EXISTS, 1), pi) == {"contract row: recipient exists flag e_r = 0"}
+    assert names(add(t, call, TL.TO_EXISTS_AFTER, 1), pi) == {"contract row: recipient exists-after flag e_r' = 0"}
+    assert names(add(t, call, TL.KIND, 5), pi) == {"kind is boolean", TX_SUM}
+    # a contract row read as a plain transfer: its public tuple is not the posted one, and a plain
+    # recipient credited a non-zero value must exist afterwards
+    assert names(add(t, deploy, TL.KIND, -1), pi) == {"transfer row: recipient e' = e ∨ value ≠ 0", TX_SUM}
+    assert names(add(t, call, TL.KIND, -1), pi) == {TX_SUM}
+    # a plain row stated as a contract row (kind 1, no code hash): the table is not the posted one
+    flipped = replace_transfer(pi, 0, kind=KIND_CONTRACT)
+    assert names(t, flipped) == {TX_SUM}
+
+
+def test_contract_rows_state_the_code_hash_the_tree_holds(contracts):
+    pi, tree, public, b = contracts
+    h = keccak_int(CONTRACT_CODE)
+    other = replace_transfer(pi, 1, code_hash_old=h ^ 1, code_hash_new=h ^ 1)    # other code run at CONTRACT
+    with pytest.raises(ValueError, match="recipient's code hash is"):
+        transfer_trace(other, tree.get)
+    # a table honest for the other hash: valid, but the state table (honest) receives another access
+    olds = replay_transfers(pi, tree.get)[0]
+    t = transfer_witness(other, olds)
+    assert names(t, other) == set()
+    s_aux = S_AIR.build_aux_trace(b.state_trace, CH, b.state_inputs)
+    c_s = S_AIR.bus_claims(b.state_trace, s_aux, CH, b.state_inputs)[0]
+    assert not (claim_of(t, other) + c_s + public_part(pi, public)).is_zero()
+    # a deployment to an address that holds an account, or a plain transfer to a contract
+    with pytest.raises(ValueError, match="recipient's code hash is"):
+        transfer_trace(replace_transfer(pi, 2, to=BOB), tree.get)
+    with pytest.raises(ValueError, match="recipient has code"):
+        transfer_trace(replace_transfer(pi, 1, kind=0, code_hash_old=0, code_hash_new=0), tree.get)
+
+
+def test_records_check_the_kind():
+    with pytest.raises(ValueError, match="kind is 0"):
+        TransferRecord(ALICE, BOB, 0, 0, 0, 0, kind=2)
+    with pytest.raises(ValueError, match="states no code hash"):
+        TransferRecord(ALICE, BOB, 0, 0, 0, 0, code_hash_new=1)
 
 
 # ---------------------------------------------------------------------------------------------

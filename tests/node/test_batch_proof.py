@@ -15,7 +15,7 @@ from l2.crypto import dev_address, dev_private_key, to_hex
 from l2.demo import STORE_INITCODE
 from l2.node import Node
 from l2.sequencer import state_tree
-from l2.tx import DynamicFeeTx, LegacyTx, encode, sign
+from l2.tx import AccessListEntry, DynamicFeeTx, LegacyTx, encode, sign
 from verifier.errors import ProofFormatError, VerificationError
 from verifier.proof import ProofOptions
 
@@ -147,12 +147,16 @@ def test_statement_encoding_round_trips_and_commitment_binds(proven):
         BatchStatement.from_bytes(s.to_bytes() + b"\x00")
 
 
-def test_a_batch_with_a_contract_is_refused_naming_the_transaction(tmp_path):
+def test_a_contract_transaction_it_cannot_prove_is_refused_naming_it(tmp_path):
+    """A deployment with an access list: the execution circuit proves runs from cold storage only."""
     node = Node.init(tmp_path / "chain", dev_accounts=2)
     try:
-        node.deploy(node.dev_key(0), STORE_INITCODE)
-        node.seal()
-        with pytest.raises(BatchProofError, match="transaction 0 creates a contract"):
+        warm = (AccessListEntry(RECIPIENT, (bytes(32),)),)
+        node.submit_raw(encode(sign(DynamicFeeTx(chain_id=1337, nonce=0, max_priority_fee_per_gas=0,
+                                                 max_fee_per_gas=2 * 10**9, gas=300_000, to=None, value=0,
+                                                 data=STORE_INITCODE, access_list=warm), dev_private_key(0))))
+        assert node.seal().batch == 1
+        with pytest.raises(BatchProofError, match="transaction 0 has an access list"):
             prove_batch(node, 1, FAST)
     finally:
         node.close()
