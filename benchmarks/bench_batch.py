@@ -1,8 +1,11 @@
-"""Batch prover: seconds, peak memory and table sizes for batches of plain transfers; JSON lines.
+"""Batch prover: seconds, peak memory and table sizes for batches of transfers; JSON lines.
 
-For each size a fresh node (SQLite, temporary data dir) admits that many EIP-1559 transfers from 20
-dev accounts to fresh recipients, seals them into one batch, and the batch is proven with the default
-(≥ 100-bit) options and verified.  Each size runs in its own process so the peak RSS is that batch's
+For each size a fresh node (SQLite, temporary data dir) admits that many EIP-1559 transactions from
+20 dev accounts to fresh recipients, seals them into one batch, and the batch is proven with the
+default (≥ 100-bit) options and verified.  ``--kind transfer``: plain ETH transfers.  ``--kind token``:
+calls of a minimal token contract (:data:`TOKEN_RUNTIME`, balances kept at the storage slot numbered
+by the holder's address, inside the execution circuit's proven set), deployed and spread over the 20
+senders in two earlier batches; each token transfer adds one execution table to the proof.  Each size runs in its own process so the peak RSS is that batch's
 alone; a warm-up batch of one transfer compiles the kernels first (not counted).
 
 Reported per batch: transactions, prove and verify seconds, proof bytes, peak RSS, the rows and
@@ -10,6 +13,7 @@ columns of the transfer table and the state table, state accesses and Poseidon2 
 transaction (two per level row and five hash rows of each access in the state table).
 
     python benchmarks/bench_batch.py --txs 1 10 100 1000
+    python benchmarks/bench_batch.py --kind token --txs 1 10
 """
 
 from __future__ import annotations
@@ -24,6 +28,20 @@ import time
 from pathlib import Path
 
 SENDERS = 20
+
+TOKEN_RUNTIME = bytes.fromhex("602035335481811060195781900333555f35805482019055005b5f5ffd")
+"""transfer(to = calldata[0:32], amount = calldata[32:64]): balance[caller] −= amount (REVERT when
+short), balance[to] += amount, with balance[a] at storage slot a."""
+
+
+def token_initcode(supply: int) -> bytes:
+    """Constructor: balance[caller] = supply; return TOKEN_RUNTIME."""
+    n = len(TOKEN_RUNTIME)
+    head = b"\x7f" + supply.to_bytes(32, "big") + b"\x33\x55"            # PUSH32 supply CALLER SSTORE
+    copy = bytes([0x60, n, 0x60, 0, 0x5F, 0x39, 0x60, n, 0x5F, 0xF3])   # CODECOPY(0, off, n) RETURN(0, n)
+    off = len(head) + len(copy)
+    copy = bytes([0x60, n, 0x60, off, 0x5F, 0x39, 0x60, n, 0x5F, 0xF3])
+    return head + copy + TOKEN_RUNTIME
 
 
 def _signed_transfers(count: int, chain_id: int, base_fee: int) -> list[bytes]:
@@ -41,52 +59,83 @@ def _signed_transfers(count: int, chain_id: int, base_fee: int) -> list[bytes]:
     return out
 
 
-def _sealed_node(count: int, home: Path):
+def _sealed_node(count: int, home: Path, kind: str = "transfer"):
+    """A node whose last batch holds ``count`` transactions of ``kind``; returns (node, batch number)."""
+    from l2.crypto import dev_address
     from l2.node import Node
 
     node = Node.init(home, dev_accounts=SENDERS)
-    for raw in _signed_transfers(count, node.config.chain_id, node.config.base_fee):
+    if kind == "transfer":
+        raws = _signed_transfers(count, node.config.chain_id, node.config.base_fee)
+    else:
+        _, token = node.deploy(node.dev_key(0), token_initcode(10**30))
+        node.seal()
+        for s in range(1, SENDERS):
+            node.send(node.dev_key(0), to=token, data=dev_address(s).rjust(32, b"\0") + (10**24).to_bytes(32, "big"))
+        node.seal()
+        raws = _signed_token_transfers(count, token, node)
+    for raw in raws:
         node.submit_raw(raw)
     sealed = node.seal()
-    if sealed.batch != 1 or len(sealed.tx_hashes) != count:
-        raise SystemExit(f"expected one batch of {count} transfers, got {sealed}")
-    return node
+    if len(sealed.tx_hashes) != count:
+        raise SystemExit(f"expected one batch of {count} transactions, got {sealed}")
+    return node, sealed.batch
 
 
-def measure(count: int) -> dict:
+def _signed_token_transfers(count: int, token: bytes, node) -> list[bytes]:
+    from l2.crypto import dev_address, dev_private_key
+    from l2.tx import DynamicFeeTx, encode, sign
+
+    nonces = [node.nonce(dev_address(s)) for s in range(SENDERS)]
+    out = []
+    for i in range(count):
+        s = i % SENDERS
+        data = (0x10000 + i).to_bytes(32, "big") + (1 + i).to_bytes(32, "big")
+        tx = DynamicFeeTx(chain_id=node.config.chain_id, nonce=nonces[s], max_priority_fee_per_gas=1,
+                          max_fee_per_gas=2 * node.config.base_fee, gas=100_000, to=token, value=0, data=data)
+        nonces[s] += 1
+        out.append(encode(sign(tx, dev_private_key(s))))
+    return out
+
+
+def measure(count: int, kind: str = "transfer") -> dict:
     from circuits import state_layout as SL
-    from l2.batch_proof import batch_statement, prove_statement, verify_batch
-    from l2.batch_witness import transfer_batch
-    from l2.sequencer import state_tree
+    from l2.batch_proof import batch_statement, block_env_of, prove_batch, verify_batch
+    from l2.batch_witness import batch_witness
 
     with tempfile.TemporaryDirectory() as tmp:
-        warm = _sealed_node(1, Path(tmp) / "warm")
-        prove_statement(batch_statement(warm, 1), warm.state_before(1))
+        warm, number = _sealed_node(1, Path(tmp) / "warm", kind)
+        prove_batch(warm, number)
         warm.close()
-        node = _sealed_node(count, Path(tmp) / "chain")
-        statement = batch_statement(node, 1)
-        world = node.state_before(1)
-        batch = transfer_batch(state_tree(world), statement.transfer_inputs())
-        level_rows = int((batch.state_trace[:, SL.PAD] == 0).sum()) - SL.HASH_ROWS * len(batch.accesses)
+        node, number = _sealed_node(count, Path(tmp) / "chain", kind)
+        statement = batch_statement(node, number)
+        witness = batch_witness(statement.decoded, node.state_before(number), block_env_of(statement),
+                                statement.deposits)
+        state_trace = witness.tables.state_trace
+        accesses = len(witness.tables.accesses)
+        level_rows = int((state_trace[:, SL.PAD] == 0).sum()) - SL.HASH_ROWS * accesses
         start = time.perf_counter()
-        result = prove_statement(statement, world)
+        result = prove_batch(node, number)
         prove_s = time.perf_counter() - start
         start = time.perf_counter()
         verify_batch(statement, result.proof)
         verify_s = time.perf_counter() - start
         node.close()
-    permutations = 2 * level_rows + 2 * SL.HASH_ROWS * len(batch.accesses)
+    permutations = 2 * level_rows + 2 * SL.HASH_ROWS * accesses
     return {
+        "kind": kind,
         "txs": count,
         "prove_s": round(prove_s, 2),
         "verify_s": round(verify_s, 3),
         "proof_bytes": len(result.proof),
         "security_bits": round(result.security_bits, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "transfer_table": list(batch.transfer_trace.shape),
-        "state_table": list(batch.state_trace.shape),
-        "state_accesses_per_tx": len(batch.accesses) / count,
-        "state_rows_per_tx": round(int((batch.state_trace[:, SL.PAD] == 0).sum()) / count, 1),
+        "transfer_table": list(witness.tables.transfer_trace.shape),
+        "state_table": list(state_trace.shape),
+        "execution_tables": len(witness.runs),
+        "execution_table_rows": sorted({int(r.trace.shape[0]) for r in witness.runs}),
+        "state_accesses_per_tx": accesses / count,
+        "state_rows_per_tx": round(int((state_trace[:, SL.PAD] == 0).sum()) / count, 1),
         "poseidon2_permutations_per_tx": round(permutations / count, 1),
     }
 
@@ -94,15 +143,17 @@ def measure(count: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--txs", type=int, nargs="+", default=[1, 10, 100])
+    ap.add_argument("--kind", choices=["transfer", "token"], default="transfer")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process: measure one size
     args = ap.parse_args()
     if args.one is not None:
-        print(json.dumps(measure(args.one)), flush=True)
+        print(json.dumps(measure(args.one, args.kind)), flush=True)
         return
     for count in args.txs:
-        out = subprocess.run([sys.executable, __file__, "--one", str(count)], capture_output=True, text=True)
+        out = subprocess.run([sys.executable, __file__, "--one", str(count), "--kind", args.kind],
+                             capture_output=True, text=True)
         if out.returncode != 0:
-            print(json.dumps({"txs": count, "error": out.stderr.strip().splitlines()[-1:]}), flush=True)
+            print(json.dumps({"kind": args.kind, "txs": count, "error": out.stderr.strip().splitlines()[-3:]}), flush=True)
         else:
             print(out.stdout.strip(), flush=True)
 
