@@ -50,6 +50,11 @@ def withdrawal_leaf(batch: int, index: int, recipient: bytes, amount: int) -> by
                      + amount.to_bytes(32, "big"))
 
 
+def is_withdrawal(to: bytes | None, data: bytes) -> bool:
+    """Whether a transaction to ``to`` carrying ``data`` is a withdrawal (the rule :func:`withdrawals_of` applies)."""
+    return to == L2_BRIDGE and len(data) == WITHDRAWAL_DATA_BYTES
+
+
 def withdrawals_of(batch: int, transactions: Iterable[tuple[bytes | None, int, bytes]]) -> list[Withdrawal]:
     """The withdrawals among ``(to, value, data)`` of a batch's transactions, in order."""
     out = []

@@ -98,7 +98,7 @@ def batch_statement(node: Any, number: int) -> BatchStatement:
             prev_root=root_from_hex(row.prev_state_root), new_root=root_from_hex(row.state_root),
             timestamp=row.timestamp, base_fee=row.base_fee,
             fee_recipient=bytes.fromhex(row.coinbase[2:]), gas_limit=row.gas_limit,
-            transactions=tuple(bytes(r) for r in raws))
+            transactions=tuple(bytes(r) for r in raws), deposits=tuple(node.batch_deposits(number)))
 
 
 # ---- advice: the execution statements, carried in the proof bytes -------------------------------------

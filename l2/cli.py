@@ -3,13 +3,15 @@
 ::
 
     l2 init [--dev-accounts N] [--chain-id ID] [--db URL]
+    l2 sync-from-l1 --from HOME | --l1-db URL [--rollup ADDR] [--dev-accounts N]
     l2 account list | balance ADDR
     l2 tx send | deploy | submit-raw | receipt
     l2 batch seal | list | show N
     l2 call --to ADDR --data HEX [--from ADDR]
     l2 status
     l2 demo
-    l2 evm ...  l2 bench ...          (sub-apps of their own modules, loaded on first use)
+    l2 evm ...  l2 bench ...  l2 l1 ...  l2 bridge ...
+                                      (sub-apps of their own modules, loaded on first use)
 
 Every command takes ``--home DIR`` (else ``$L2_HOME``, else ``~/.l2``), ``--json`` (one JSON object
 or list on stdout, nothing else) and ``--debug`` (tracebacks), before or after the command name.
@@ -393,31 +395,60 @@ def init_cmd(
     chain_id: str = typer.Option("1337", "--chain-id", help="EIP-155 chain id."),
     db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: SQLite in the data dir)."),
 ) -> None:
-    """Create a data dir with a genesis state: funded dev accounts, batch 0."""
+    """Create a data dir with a genesis state (funded dev accounts, batch 0) and its development L1
+    (dev accounts funded there too, rollup and bridge contracts deployed)."""
     from l2.crypto import dev_address, dev_private_key, to_hex
-    from l2.node import MAX_DEV_ACCOUNTS, Node
+    from l2.node import L1_DEV_BALANCE, MAX_DEV_ACCOUNTS, Node
 
     count = parse_int(dev_accounts, "--dev-accounts", maximum=MAX_DEV_ACCOUNTS)
     cid = parse_int(chain_id, "--chain-id", minimum=1, maximum=2**64 - 1)
     home = options().home
     with Node.init(home, dev_accounts=count, chain_id=cid, db_url=db) as node:
         status = node.status()
+        l1 = {"chain_id": node.l1().chain_id, "rollup": node.config.l1_rollup, "bridge": node.config.l1_bridge,
+              "operator": node.config.l1_operator, "dev_balance": L1_DEV_BALANCE}
     accounts = [
         {"index": i, "address": to_hex(dev_address(i)), "private_key": to_hex(dev_private_key(i)),
          "balance": node.config.dev_balance}
         for i in range(count)
     ]
     data = {"chain_id": cid, "home": str(home), "db": status["db"], "state_root": status["state_root"],
-            "accounts": accounts}
+            "accounts": accounts, "l1": l1}
 
     def human() -> None:
         print(f"Initialized chain {cid} in {home} ({status['db']})")
         print(f"genesis state root {status['state_root']}")
+        print(f"L1 (chain {l1['chain_id']}): rollup {l1['rollup']}, bridge {l1['bridge']}, operator {l1['operator']}")
         if accounts:
             _table("dev accounts (public keys for local use only; shown once)", ["index", "address", "private key"],
                    [[a["index"], a["address"], a["private_key"]] for a in accounts])
 
     emit(data, human)
+
+
+@command(app, "sync-from-l1")
+def sync_from_l1_cmd(
+    source: Optional[str] = typer.Option(None, "--from", help="Data dir whose L1 to read."),
+    l1_db: Optional[str] = typer.Option(None, "--l1-db", help="Database URL of the L1 to read."),
+    rollup: Optional[str] = typer.Option(None, "--rollup", help="Rollup contract (default: the only one on that L1)."),
+    dev_accounts: str = typer.Option("10", "--dev-accounts",
+                                     help="Dev accounts at genesis (the L1 holds only the genesis root)."),
+) -> None:
+    """Build a new node in --home from the batches the rollup contract on L1 accepted, checking every root."""
+    from l2.node import MAX_DEV_ACCOUNTS, Node, data_dir_url, mask_url
+
+    if (source is None) == (l1_db is None):
+        raise CliError("give exactly one of --from HOME and --l1-db URL")
+    count = parse_int(dev_accounts, "--dev-accounts", maximum=MAX_DEV_ACCOUNTS)
+    address = None if rollup is None else parse_address_arg(rollup, "--rollup")
+    url = l1_db if l1_db is not None else data_dir_url(Path(source).expanduser())
+    home = options().home
+    with Node.sync_from_l1(home, url, rollup=address, dev_accounts=count) as node:
+        status = node.status()
+        data = {"home": str(home), "batches": status["head_batch"], "state_root": status["state_root"],
+                "genesis_root": status["genesis_root"], "chain_id": status["chain_id"],
+                "rollup": node.config.l1_rollup, "l1_db": mask_url(url)}
+    emit(data, f"rebuilt {data['batches']} batches from L1 into {home}: state root {data['state_root']}")
 
 
 @command(app, "status")

@@ -4,8 +4,13 @@
 
 1. load the latest state (the ``accounts``/``storage``/``code`` rows) and rebuild its state tree;
    its root must equal the head batch's ``state_root``;
-2. take pending transactions in mempool order (:class:`l2.mempool.PendingQueue`) and apply each
-   with the VM and a trace recorder (:func:`l2.executor.apply_transaction`):
+2. credit the L1 deposits the node passes in that the state has not credited yet (those with an id
+   at or above the L2 bridge account's nonce), in id order, as the batch proof states them
+   (:func:`bridge.deposits.apply_deposits`);
+3. take pending transactions — first the ``priority`` ones (forced through L1) with the lower
+   nonces of their senders they wait on, then the others, each group in mempool order
+   (:class:`l2.mempool.PendingQueue`) — and apply each with the VM and a trace recorder
+   (:func:`l2.executor.apply_transaction`):
 
    * a transaction that cannot be included in this state (fee cap, funds, nonce already used)
      is **skipped** with that reason;
@@ -16,14 +21,17 @@
    * a nonce gap leaves the sender's transactions pending;
    * the others are **included** (receipt status 1) or **failed** (status 0, gas charged);
 
-3. write the changed accounts and slots, the per-field old/new values of this batch
+4. write the changed accounts and slots, the per-field old/new values of this batch
    (``state_changes``: enough to rebuild the state any batch started from and re-execute it
-   for its trace), the receipts and statuses, and the batch row with the new state root
-   (the :class:`~l2.state.tree.StateTree` root, ``0x``-hex) and the trace statistics;
-4. commit. A batch is reported only after this commit: killing the process at any point
+   for its trace; deposits included), the receipts and statuses, and the batch row with the new
+   state root (the :class:`~l2.state.tree.StateTree` root, ``0x``-hex), the deposits it credited
+   and the trace statistics;
+5. commit. A batch is reported only after this commit: killing the process at any point
    leaves either no trace of the batch or all of it.
 
-A call that includes nothing creates no batch (skips are still recorded).
+A call that credits no deposit and includes no transaction creates no batch (skips are still
+recorded). :meth:`Sequencer.import_batch` writes a batch that was sealed elsewhere (read back from
+L1) the same way, executing exactly its deposits and transactions.
 """
 
 from __future__ import annotations
@@ -37,6 +45,8 @@ from typing import Any, Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bridge.deposits import DepositError, apply_deposits, next_deposit_id
+from l2.batch_statement import MAX_DEPOSITS, BatchStatement, Deposit, StatementError, root_bytes
 from l2.crypto import to_hex
 from l2.executor import InvalidTransaction, TxOutcome, apply_transaction
 from l2.mempool import Mempool, PendingQueue
@@ -46,6 +56,7 @@ from l2.state.world import WorldState, code_hash
 from l2.store.models import (
     TX_FAILED,
     TX_INCLUDED,
+    TX_PENDING,
     TX_SKIPPED,
     AccountRow,
     BatchRow,
@@ -56,7 +67,7 @@ from l2.store.models import (
     TxRow,
 )
 from l2.store.store import StoreError, load_world
-from l2.tx import Transaction, decode
+from l2.tx import Transaction, decode, tx_hash
 from l2.vm import BlockEnv, Op
 from l2.vm.trace import ExecutionTrace, TraceRecorder
 
@@ -73,6 +84,8 @@ __all__ = [
     "state_tree",
     "receipt_json",
     "apply_changes",
+    "deposits_json",
+    "deposits_from_json",
 ]
 
 VM_OPCODES: frozenset[int] = frozenset(int(op) for op in Op)
@@ -146,6 +159,7 @@ class SealResult:
     gas_used: int
     failed: int = 0
     outcomes: list[TxOutcome] = field(default_factory=list, repr=False)
+    deposits: list[Deposit] = field(default_factory=list)  # the L1 deposits credited, in id order
     # the state after the batch, for a caller that keeps it for the next seal (see Sequencer.seal)
     state: SealedState | None = field(default=None, repr=False)
 
@@ -159,6 +173,7 @@ class SealResult:
             "steps": self.steps,
             "gas_used": self.gas_used,
             "failed": self.failed,
+            "deposits": [d.id for d in self.deposits],
             "tx_hashes": list(self.tx_hashes),
             "skipped_txs": [{"hash": h, "reason": r} for h, r in self.skipped],
         }
@@ -254,6 +269,16 @@ def apply_changes(
     return changes
 
 
+def deposits_json(deposits: Iterable[Deposit]) -> list[list[Any]]:
+    """The ``batches.deposits`` column: ``[[id, recipient 0x-hex, amount as a decimal string], ...]``."""
+    return [[d.id, to_hex(d.recipient), str(d.amount)] for d in deposits]
+
+
+def deposits_from_json(data: Iterable[list[Any]] | None) -> list[Deposit]:
+    """The :class:`~l2.batch_statement.Deposit` values of a ``batches.deposits`` column."""
+    return [Deposit(int(ident), bytes.fromhex(recipient[2:]), int(amount)) for ident, recipient, amount in data or ()]
+
+
 def receipt_json(outcome: TxOutcome, tx: Transaction, tx_hash: str, sender: bytes, batch: int, index: int) -> dict[str, Any]:
     """The stored receipt: JSON-RPC receipt fields plus the VM's error and revert data."""
     out = outcome.receipt.to_dict()
@@ -276,6 +301,16 @@ def receipt_json(outcome: TxOutcome, tx: Transaction, tx_hash: str, sender: byte
 
 # --------------------------------------------------------------------------------------------------
 # sealing
+
+
+@dataclass
+class _Fill:
+    """What a seal has taken so far: included (row, tx, outcome), skipped (row, reason), gas and rows."""
+
+    included: list[tuple[TxRow, Transaction, TxOutcome]] = field(default_factory=list)
+    skipped: list[tuple[TxRow, str]] = field(default_factory=list)
+    gas_used: int = 0
+    rows_used: int = 0
 
 
 class Sequencer:
@@ -312,7 +347,8 @@ class Sequencer:
             gas_limit=self.limits.gas_limit,
         )
 
-    def seal(self, session: Session, *, timestamp: int | None = None, state: SealedState | None = None) -> SealResult:
+    def seal(self, session: Session, *, timestamp: int | None = None, state: SealedState | None = None,
+             deposits: Iterable[Deposit] = (), priority: Collection[str] = ()) -> SealResult:
         """Seal pending transactions into the next batch inside ``session`` (a locked write session).
 
         The caller commits; see the module docstring for what is written. ``state`` is the
@@ -320,6 +356,11 @@ class Sequencer:
         used when the head has not moved since (only sealing changes the state, and every seal
         moves the head), which saves reloading the state and rebuilding its tree. The object is
         consumed either way.
+
+        ``deposits``: L1 deposits known to the caller; those the state has already credited are
+        ignored, the others (at most ``MAX_DEPOSITS``, the rest wait) must follow on from the
+        bridge account's nonce without a gap (:class:`~bridge.deposits.DepositError` otherwise).
+        ``priority``: hashes of pending transactions to try before all others.
         """
         chain = session.get(Chain, 1)
         head = session.get(BatchRow, chain.head)
@@ -338,15 +379,49 @@ class Sequencer:
         now = int(time.time()) if timestamp is None else int(timestamp)
         env = self.block_env(number, max(now, head.timestamp))
 
-        queue = PendingQueue(Mempool.pending_rows(session), self.base_fee)
         marker = world.marker()
-        included: list[tuple[TxRow, Transaction, TxOutcome]] = []
-        skipped: list[tuple[TxRow, str]] = []
-        gas_used = 0
-        rows_used = 0
+        # deposits first: the batch statement credits them before its transactions
+        first_id = next_deposit_id(world)
+        credited = sorted((d for d in deposits if d.id >= first_id), key=lambda d: d.id)[:MAX_DEPOSITS]
+        try:
+            apply_deposits(world, credited)
+        except DepositError:
+            world.revert(marker)
+            world.forget_changes()
+            raise
+
+        fill = _Fill()
+        pending = Mempool.pending_rows(session)
+        wanted = set(priority)
+        if wanted:
+            # a forced transaction can only run after its sender's lower nonces: they go first too
+            reach: dict[str, int] = {}
+            for row in pending:
+                if row.hash in wanted:
+                    reach[row.sender] = max(reach.get(row.sender, -1), row.nonce)
+            early = [row for row in pending if row.nonce <= reach.get(row.sender, -1)]
+            taken = {row.id for row in early}
+            self._fill(PendingQueue(early, self.base_fee), world, env, fill)
+            pending = [row for row in pending if row.id not in taken]
+        self._fill(PendingQueue(pending, self.base_fee), world, env, fill)
+
+        for row, reason in fill.skipped:
+            row.status = TX_SKIPPED
+            row.skip_reason = reason
+        skipped = [(r.hash, reason) for r, reason in fill.skipped]
+        prev_root = head.state_root
+        if not fill.included and not credited:
+            session.flush()
+            world.forget_changes()
+            return SealResult(None, [], skipped, prev_root, prev_root, 0, 0,
+                              state=SealedState(head.number, world, tree))
+        return self._write_batch(session, chain, head, world, tree, marker, env, credited, fill, skipped)
+
+    def _fill(self, queue: PendingQueue, world: WorldState, env: BlockEnv, fill: _Fill) -> None:
+        """Apply transactions from ``queue`` to ``world`` while the batch has room (see the module docstring)."""
         limits = self.limits
         while True:
-            if limits.max_txs is not None and len(included) >= limits.max_txs:
+            if limits.max_txs is not None and len(fill.included) >= limits.max_txs:
                 break
             row = queue.pop()
             if row is None:
@@ -356,69 +431,65 @@ class Sequencer:
             state_nonce = world.get_nonce(sender)
             if tx.nonce > state_nonce:
                 continue  # nonce gap: the sender's transactions wait
-            if tx.gas > limits.gas_limit - gas_used:
+            if tx.gas > limits.gas_limit - fill.gas_used:
                 continue  # no room left in this batch: waits for the next one
             snapshot = world.snapshot()
             tracer = self.tracer_factory()
             try:
                 outcome = apply_transaction(
                     world, tx, sender, env, tracer=tracer,
-                    gas_available=limits.gas_limit - gas_used, cumulative_gas_used=gas_used,
+                    gas_available=limits.gas_limit - fill.gas_used, cumulative_gas_used=fill.gas_used,
                 )
             except InvalidTransaction as exc:
                 world.revert(snapshot)
-                skipped.append((row, str(exc)))
+                fill.skipped.append((row, str(exc)))
                 continue
             unproven = unproven_opcodes(outcome.trace, self.proven_opcodes)
             if unproven:
                 world.revert(snapshot)
                 places = ", ".join(f"{name} at pc {pc}" for name, pc in unproven)
                 word = "opcode" if len(unproven) == 1 else "opcodes"
-                skipped.append((row, f"unproven {word}: {places}"))
+                fill.skipped.append((row, f"unproven {word}: {places}"))
                 continue
             rows = trace_rows(outcome.trace)
-            if rows_used + rows > limits.max_trace_rows:
+            if fill.rows_used + rows > limits.max_trace_rows:
                 world.revert(snapshot)
                 if rows > limits.max_trace_rows:
-                    skipped.append((row, f"trace of {rows} rows exceeds the batch cap of {limits.max_trace_rows}"))
+                    fill.skipped.append((row, f"trace of {rows} rows exceeds the batch cap of {limits.max_trace_rows}"))
                 continue
-            included.append((row, tx, outcome))
-            gas_used += outcome.gas_used
-            rows_used += rows
+            fill.included.append((row, tx, outcome))
+            fill.gas_used += outcome.gas_used
+            fill.rows_used += rows
             queue.advance(row.sender)
 
-        for row, reason in skipped:
-            row.status = TX_SKIPPED
-            row.skip_reason = reason
-        prev_root = head.state_root
-        if not included:
-            session.flush()
-            world.forget_changes()
-            return SealResult(None, [], [(r.hash, reason) for r, reason in skipped], prev_root, prev_root, 0, 0,
-                              state=SealedState(head.number, world, tree))
-
+    def _write_batch(self, session: Session, chain: Chain, head: BatchRow, world: WorldState, tree: StateTree,
+                     marker: int, env: BlockEnv, credited: list[Deposit], fill: _Fill,
+                     skipped: list[tuple[str, str]]) -> SealResult:
+        """Write batch ``env.number``: state rows and changes, the batch row, the transactions' receipts."""
+        number = env.number
         changes = world.changes(marker)
         change_rows = apply_changes(session, world, tree, changes.accounts, changes.slots, number)
         new_root = tree.root_hex
-
+        included = fill.included
         stats = self._trace_stats([outcome for _, _, outcome in included])
         hashes = [row.hash for row, _, _ in included]
         session.add(
             BatchRow(
                 number=number,
                 parent=head.number,
-                prev_state_root=prev_root,
+                prev_state_root=head.state_root,
                 state_root=new_root,
                 tx_hashes=hashes,
                 tx_count=len(hashes),
-                gas_used=gas_used,
-                steps=rows_used,
+                gas_used=fill.gas_used,
+                steps=fill.rows_used,
                 trace_stats=stats,
                 timestamp=env.timestamp,
                 base_fee=env.base_fee,
                 coinbase=to_hex(env.coinbase),
                 gas_limit=env.gas_limit,
                 sealed_at=time.time(),
+                deposits=deposits_json(credited),
             )
         )
         session.flush()  # the batch row goes in before the rows that reference it
@@ -434,9 +505,56 @@ class Sequencer:
         session.flush()
         world.forget_changes()
         return SealResult(
-            number, hashes, [(r.hash, reason) for r, reason in skipped], prev_root, new_root, rows_used, gas_used,
-            failed, [outcome for _, _, outcome in included], SealedState(number, world, tree),
+            number, hashes, skipped, head.state_root, new_root, fill.rows_used, fill.gas_used,
+            failed, [outcome for _, _, outcome in included], list(credited), SealedState(number, world, tree),
         )
+
+    def import_batch(self, session: Session, statement: BatchStatement) -> SealResult:
+        """Write a batch sealed elsewhere (a :class:`~l2.batch_statement.BatchStatement`, e.g. read
+        back from L1) as the next batch: its deposits, then its transactions in order, executed in
+        its own block context. Raises StoreError when it does not follow the head, a transaction
+        cannot be applied, or the roots it reaches are not the statement's."""
+        chain = session.get(Chain, 1)
+        head = session.get(BatchRow, chain.head)
+        number = statement.number
+        if number != head.number + 1:
+            raise StoreError(f"batch {number} does not follow the head batch {head.number}")
+        if statement.chain_id != self.chain_id:
+            raise StoreError(f"batch {number} is for chain {statement.chain_id}, not {self.chain_id}")
+        world = load_world(session)
+        tree = state_tree(world)
+        if root_bytes(tree.root) != root_bytes(statement.prev_root):
+            raise StoreError(f"batch {number} starts from another state root than batch {head.number} ended at")
+        env = BlockEnv(number=number, timestamp=statement.timestamp, base_fee=statement.base_fee,
+                       chain_id=self.chain_id, coinbase=statement.fee_recipient, gas_limit=statement.gas_limit)
+        marker = world.marker()
+        try:
+            apply_deposits(world, statement.deposits)
+            decoded = statement.decoded
+        except (DepositError, StatementError) as exc:
+            raise StoreError(f"batch {number}: {exc}") from None
+        fill = _Fill()
+        now = time.time()
+        for index, ((tx, sender), raw) in enumerate(zip(decoded, statement.transactions)):
+            try:
+                outcome = apply_transaction(world, tx, sender, env, tracer=self.tracer_factory(),
+                                            gas_available=env.gas_limit - fill.gas_used,
+                                            cumulative_gas_used=fill.gas_used)
+            except InvalidTransaction as exc:
+                raise StoreError(f"batch {number}: transaction {index} cannot be applied: {exc}") from None
+            row = TxRow(hash=to_hex(tx_hash(tx)), raw=raw, tx_type=tx.TX_TYPE, sender=to_hex(sender), nonce=tx.nonce,
+                        to=None if tx.to is None else to_hex(tx.to), value=tx.value, gas=tx.gas,
+                        max_fee_per_gas=tx.max_fee_per_gas, max_priority_fee_per_gas=tx.max_priority_fee_per_gas,
+                        status=TX_PENDING, received_at=now)
+            session.add(row)
+            fill.included.append((row, tx, outcome))
+            fill.gas_used += outcome.gas_used
+            fill.rows_used += trace_rows(outcome.trace)
+        result = self._write_batch(session, chain, head, world, tree, marker, env, list(statement.deposits), fill, [])
+        expected = "0x" + root_bytes(statement.new_root).hex()
+        if result.state_root != expected:
+            raise StoreError(f"re-executing batch {number} gives root {result.state_root}, the batch says {expected}")
+        return result
 
     @staticmethod
     def _trace_stats(outcomes: list[TxOutcome]) -> dict[str, Any]:

@@ -33,7 +33,7 @@ __all__ = [
     "upgrade",
 ]
 
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 """The newest migration; a test checks it against the migration scripts."""
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")

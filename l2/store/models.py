@@ -13,8 +13,9 @@ table                     holds
                           status (``pending``/``included``/``skipped``/``failed``), skip reason,
                           batch position and receipt JSON
 ``batches``               sealed batches: number, parent, previous/new state root, ordered tx
-                          hashes, gas, trace statistics and the block values the batch was
-                          executed with (so it can be re-executed bit for bit)
+                          hashes, gas, trace statistics, the block values the batch was
+                          executed with and the L1 deposits it credited before its transactions
+                          (so it can be re-executed bit for bit)
 ``state_changes``         per batch, the old and new value of every state field it changed: undoing
                           the changes of later batches rebuilds the state any batch started from,
                           which is what re-executing a batch for its trace needs
@@ -132,6 +133,8 @@ class BatchRow(Base):
     coinbase: Mapped[str] = mapped_column(ADDRESS())
     gas_limit: Mapped[int] = mapped_column(BigInteger)
     sealed_at: Mapped[float] = mapped_column(Float)
+    # L1 deposits credited first, in id order: [[id, recipient 0x-hex, amount as a decimal string], ...]
+    deposits: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
 
 
 class TxRow(Base):

@@ -22,7 +22,7 @@ OP = dev_address(0)
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    node = Node.init(tmp_path_factory.mktemp("rollup") / "chain", dev_accounts=3)
+    node = Node.init(tmp_path_factory.mktemp("rollup") / "chain", dev_accounts=3, l1=False)  # its own L1 below
     l1 = L1Chain.create(node.store, gas_limit=200_000_000)
     fund_dev_accounts(l1, [OP], 10**21)
     genesis = root_bytes(root_from_hex(node.status()["genesis_root"]))

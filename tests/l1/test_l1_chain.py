@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from l2.crypto import dev_address, dev_private_key, keccak256, sign_hash
 from l2.store import Store, current_revision, make_engine, sqlite_url, upgrade
+from l2.store.engine import HEAD_REVISION
 from verifier.l1 import gas as g
 from verifier.l1.abi import abi_encode, encode_call, selector
 from verifier.l1.chain import InvalidTransaction, L1Chain, L1Error, fund_dev_accounts
@@ -381,7 +382,7 @@ def test_migration_0003_upgrades_an_older_store(tmp_path):
     engine.dispose()
     with Store(url) as store:
         with store.engine.connect() as conn:
-            assert current_revision(conn) == "0003"
+            assert current_revision(conn) == HEAD_REVISION
             assert conn.execute(text("SELECT count(*) FROM l1_accounts")).scalar() == 0
         assert not L1Chain.exists(store)
         with pytest.raises(L1Error, match="no L1"):

@@ -16,6 +16,13 @@ with the reason and changes nothing:
 5. the proof verifies at ≥ 100 bits against this batch data (the statement's bytes open the proof's
    transcript, so ``batch_commitment`` = keccak256(batch data) is what the proof is bound to).
 
+Known limitation of rule 4: ``force_include`` checks only a transaction's encoding and signature.
+A forced transaction that can never execute (a used nonce, too little balance) fits in no valid
+batch, so once it is overdue every batch is refused: anyone can halt the rollup this way.  The fix is
+to prove inside the batch that such a transaction is a no-op (Polygon zkEVM and Scroll run forced
+transactions through the proven state transition and let invalid ones fail there); the transfer
+table does not express that yet.
+
 On acceptance it stores the new root, the batch commitment, and the batch's withdrawals root and
 count (computed here from the posted transactions, see :mod:`bridge.withdrawals`), and emits
 ``BatchAccepted``.  Gas: calldata as posted; ecrecover and keccak per transaction; the storage it
