@@ -751,7 +751,7 @@ def call_cmd(
 
 @command(app, "demo")
 def demo_cmd() -> None:
-    """Everything on a throwaway chain: transfers, a contract, a batch, a STARK proof."""
+    """Everything on a throwaway chain: deposit, transfers, a contract, batches, a batch proof accepted on L1."""
     from l2.demo import print_report, run_demo
 
     report = run_demo()

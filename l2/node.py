@@ -122,6 +122,9 @@ DEFAULT_BASE_FEE = 10**9  # 1 gwei: the floor price of gas (paid to the fee reci
 DEFAULT_PRIORITY_FEE = 0
 # The sequencer's fee recipient: an address nobody holds a key for, so fees stay visible in one place.
 DEFAULT_COINBASE = "0x" + "00" * 18 + "fe" + "e5"
+L1_DEV_GAS_LIMIT = 2_000_000_000
+"""Block gas limit of the dev L1 that ``l2 init`` creates."""
+
 L1_DEV_BALANCE = 1_000 * 10**18
 """Wei each dev account's address holds on the development L1 that ``l2 init`` creates."""
 FORCED_NAMESPACE = "l1_forced"
@@ -1079,7 +1082,10 @@ def _deploy_l1(store: Store, config: ChainConfig, timestamp: int, force_delay: i
     """Create the development L1 in ``store``: fund the dev accounts' addresses, deploy the rollup
     (holding ``config``'s genesis root) and the bridge from the operator, link them; returns
     ``config`` with their addresses."""
-    l1 = L1Chain.create(store, genesis_timestamp=timestamp)
+    # The dev L1's block gas limit is far above Ethereum's (~36 M): one unwrapped STARK verification
+    # costs ~16 M gas plus ~10 M per execution table (see benchmarks/RESULTS.md); a production rollup
+    # wraps the proof in a SNARK and pays ~0.3 M instead.
+    l1 = L1Chain.create(store, genesis_timestamp=timestamp, gas_limit=L1_DEV_GAS_LIMIT)
     fund_dev_accounts(l1, [dev_address(i) for i in range(max(config.dev_accounts, 1))], L1_DEV_BALANCE)
     operator = dev_address(0)
     genesis = root_bytes(state_tree(Node.genesis_world(config)).root)

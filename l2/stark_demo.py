@@ -1,4 +1,4 @@
-"""Proving workloads shared by ``l2 bench prover`` and ``l2 demo``: build a trace, prove, verify, measure.
+"""Proving workloads of ``l2 bench prover``: build a trace, prove, verify, measure.
 
 Phase timings come from the prover's progress callback, so a benchmark can say where the time goes
 (LDE and commitments, constraint evaluation, DEEP, FRI, proof of work, queries).
@@ -124,18 +124,3 @@ def _vm_steps(matrix) -> int:
     live = matrix[:, L.HALTED] == 0
     continuation = (matrix[:, L.sel(Group.COPYSIZE)] == 1) | (matrix[:, L.sel(Group.COPYUNIT)] == 1)
     return int((live & ~continuation).sum())
-
-
-def fibonacci_demo(log_rows: int = 10) -> dict:
-    """Prove and verify a small Fibonacci AIR at the default (≥ 100-bit) security; used by ``l2 demo``."""
-    options = ProofOptions.for_security(100)
-    air, trace, pi = build("fib", log_rows)
-    t0 = time.perf_counter()
-    proof = prove(air, trace, pi, options)
-    t1 = time.perf_counter()
-    data = proof.to_bytes()
-    verify(air, data, pi, min_security=100)
-    t2 = time.perf_counter()
-    return {"air": "fibonacci", "rows": trace.shape[0], "result": pi.result,
-            "security_bits": options.security_bits(trace.shape[0]), "proof_bytes": len(data),
-            "prove_seconds": round(t1 - t0, 3), "verify_seconds": round(t2 - t1, 4), "verified": True}

@@ -23,12 +23,17 @@ def test_demo_runs_end_to_end_as_json(cli, tmp_path):
     assert [c["status"] for c in contract["calls"]] == ["included", "included"]
     assert (contract["value"], contract["total"], contract["count"]) == (35, 42, 2)
     assert [b["batch"] for b in report["batches"]] == [1, 2]
-    assert report["batches"][0]["txs"] == 4 and report["re_executed_batches"] == 2
+    assert report["batches"][0]["txs"] == 5 and report["batches"][0]["deposits"] == [0]
+    assert report["re_executed_batches"] == 2
     assert report["state_root"] == report["batches"][1]["state_root"]
-    stark = report["stark"]
-    if stark["available"]:
-        assert stark["ok"], stark
-    assert set(report["timings"]) >= {"init", "transfers", "deploy", "seal_1", "stark", "total"}
+    assert report["deposit"]["credited_on_l2"] == report["deposit"]["amount"]
+    rollup = report["rollup"]
+    assert rollup["l1_accepted"] and rollup["withdrawal_claimed"] and rollup["security_bits"] >= 100
+    assert rollup["execution_tables"] == 1  # the deployment
+    assert rollup["l1_state_root"] == report["batches"][0]["state_root"]
+    assert "LOG2" in rollup["batch_2_refused"]
+    assert set(report["timings"]) >= {"init", "transfers", "deploy", "seal_1", "prove_batch_1", "l1_submit_1",
+                                      "total"}
     assert elapsed < 60
     assert not (tmp_path / "unused").exists()  # the demo never touches --home
 
