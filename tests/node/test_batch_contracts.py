@@ -10,7 +10,9 @@ executor's outcome.  Advice that is not the transactions' runs — a changed sto
 or status, a statement moved to another transaction, other code, a statement dropped — and changed
 public data (a dropped or reordered transaction, a flipped root bit) are refused, and so are
 malformed proof bytes; a prover that makes the transfer and state tables honest for false advice
-(and the false root it gives) is caught by the execution table (slow).  A table stating another
+(and the false root it gives) is caught by the execution table (slow), and a storage read answered
+with a value R_prev does not hold — every execution table honest for that read — is caught by the
+access bus or by the state table's start at R_prev (slow).  A table stating another
 code hash for a call does not close the access bus against the state table.  Creations that fail
 after their run succeeded (the code deposit's gas, EIP-170, EIP-3541) and a refund above the
 EIP-3529 cap are priced from the statements exactly as the executor applies them.  What the
@@ -476,3 +478,200 @@ def test_a_false_root_from_false_advice_is_refused(chain, statement, witness):
                          statement=false.to_bytes() + advice, public_sum=public_access_sum(lie)).to_bytes()
     with pytest.raises(VerificationError, match=r"table 3 \(evm-execution"):
         verify_batch(false, advice + proof, min_security=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# A storage read answered with a value R_prev does not hold
+# ---------------------------------------------------------------------------------------------
+
+TOTAL = 2           # the vault's ``total`` slot: 0 in R_prev (the vault is deployed in this batch and its
+LIED_TOTAL = 50     # deployment writes only ``owner`` and ``cap``); the first deposit claims it read 50
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class FalseRead:
+    """What a prover has when transaction 2 (the first deposit) read ``total`` as LIED_TOTAL."""
+
+    runs: dict          # tx index → ContractRun: each execution table honest for the run that read the lie
+    inputs: object      # the batch priced from those statements (BatchInputs)
+    outcomes: list      # the executor's outcome of each transaction in that run of the batch
+    world_after: WorldState
+    transfer_trace: object
+    transfer_records: list
+    tree: object        # the state tree at R_prev
+
+    @property
+    def advice(self) -> dict:
+        return {i: r.statement for i, r in self.runs.items()}
+
+
+def replay_with_read(statement, world_before: WorldState, index: int, address: bytes, slot: int, value: int):
+    """Run the batch as a prover would have it run if transaction ``index`` had found ``value`` in
+    ``slot`` of ``address``: the slot is set just before that transaction, each contract run is
+    recorded and turned into its execution table as ``batch_witness`` does, and the later
+    transactions run on what that one wrote.  Returns ({tx index: ContractRun}, outcomes, world after)."""
+    from l2.batch_witness import ContractRun, _run_witness
+    from l2.executor import apply_transaction
+    from l2.vm.trace import TraceRecorder
+
+    env = block_env_of(statement)
+    world = world_before.copy()
+    runs, outcomes, used = {}, [], 0
+    for i, (tx, sender) in enumerate(statement.decoded):
+        if i == index:
+            world.set_storage(address, slot, value)
+        tracer = TraceRecorder() if tx.to is None or world.get_code(tx.to) else None
+        outcome = apply_transaction(world, tx, sender, env, tracer=tracer, gas_available=env.gas_limit - used,
+                                    cumulative_gas_used=used)
+        used += outcome.gas_used
+        outcomes.append(outcome)
+        if tracer is not None:
+            trace, run = _run_witness(i, tx, outcome.trace)
+            runs[i] = ContractRun(i, run, trace)
+    return runs, outcomes, world
+
+
+@pytest.fixture(scope="module")
+def false_read(chain, statement) -> FalseRead:
+    from circuits.transfer_air import transfer_trace
+
+    before = chain.node.state_before(1)
+    runs, outcomes, after = replay_with_read(statement, before, 2, chain.vault, TOTAL, LIED_TOTAL)
+    inputs = batch_inputs(statement.decoded, statement.base_fee, statement.fee_recipient, statement.gas_limit,
+                          {i: r.statement for i, r in runs.items()}, statement.deposits)
+    tree = state_tree(before)
+    trace, records = transfer_trace(inputs.transfers, tree.get, 256)
+    return FalseRead(runs, inputs, outcomes, after, trace, list(records), tree)
+
+
+def prove_cheating(statement, lie: FalseRead, state_trace):
+    """Proof bytes for ``statement`` from the lie's transfer and execution tables and ``state_trace``,
+    committed without any check (a prover that does not care whether the tables hold)."""
+    from prover.multi_stark import Table, prove_tables
+
+    public, _ = batch_tables(statement, lie.advice)
+    traces = [lie.transfer_trace, state_trace, *(lie.runs[i].trace for i in sorted(lie.runs))]
+    advice = encode_advice(lie.advice)
+    proof = prove_tables([Table(air, trace, pi) for (air, pi), trace in zip(public, traces)], FAST, check=False,
+                         statement=statement.to_bytes() + advice, public_sum=public_access_sum(lie.inputs))
+    return advice + proof.to_bytes()
+
+
+CH = [Ext(tuple(random.Random(100 + s).randrange(P) for _ in range(5))) for s in range(3)]
+
+
+def access_claims(lie: FalseRead, state_trace, state_pi) -> Ext:
+    """Transfer table's claim + state table's claim + the public part, at the challenges CH."""
+    t_air, s_air = TransferAir(), StateBusAir()
+    pi = lie.inputs.transfers
+    t_claim = t_air.bus_claims(lie.transfer_trace, t_air.build_aux_trace(lie.transfer_trace, CH, pi), CH, pi)[0]
+    s_claim = s_air.bus_claims(state_trace, s_air.build_aux_trace(state_trace, CH, state_pi), CH, state_pi)[0]
+    return t_claim + s_claim + public_access_sum(lie.inputs)(CH)
+
+
+def test_the_false_read_is_a_consistent_run(chain, statement, witness, false_read):
+    """The cheater's material is honest for the lie: the first deposit read 50 and wrote 350, the
+    later calls found 350 (the revert and the out-of-gas call still fail, the last deposit writes
+    550), every execution table satisfies every VmAir constraint for its statement, the pricing is
+    the executor's for that run, and the transfer table is one for that pricing.  The root the lie
+    leads to is the state that run leaves, not the node's."""
+    from circuits.vm.air import VmAir
+
+    lie = false_read
+    honest = {r.index: r.statement for r in witness.runs}
+    stated = lie.advice
+    assert sorted(stated) == sorted(honest)
+    assert (dict(honest[2].storage_initial)[TOTAL], dict(stated[2].storage_initial)[TOTAL]) == (0, LIED_TOTAL)
+    assert dict(stated[2].storage_final)[TOTAL] == LIED_TOTAL + 300
+    assert [dict(stated[i].storage_initial)[TOTAL] for i in (3, 4, 6)] == [LIED_TOTAL + 300] * 3
+    assert dict(stated[6].storage_final)[TOTAL] == LIED_TOTAL + 500
+    assert [stated[i].status for i in sorted(stated)] == [honest[i].status for i in sorted(honest)]
+    assert all(stated[i] == honest[i] for i in (1, 5, 7))           # the runs that do not read ``total``
+    # pricing from the statements is what the executor did in that run; SSTORE of a slot that was
+    # not zero costs less, so the first deposit's fee is not the honest one
+    for gas, ok, row, outcome in zip(lie.inputs.gas_used, lie.inputs.success, lie.inputs.transfers.transfers,
+                                     lie.outcomes):
+        assert (gas, ok, row.fee) == (outcome.gas_used, outcome.success, outcome.fee)
+    assert lie.inputs.transfers.transfers[2].fee < witness.inputs.transfers.transfers[2].fee
+    vm = VmAir()
+    ch = CH[:vm.num_challenges]
+    for run in lie.runs.values():
+        aux = vm.build_aux_trace(run.trace, ch, run.statement)
+        assert find_violations(vm, run.trace, run.statement, aux, ch, limit=0) == [], run.index
+    first = lie.runs[2].trace                                      # ... and not one for the honest statement
+    assert find_violations(vm, first, honest[2], vm.build_aux_trace(first, ch, honest[2]), ch, limit=1)
+    t_air = TransferAir()
+    pi = lie.inputs.transfers
+    aux = t_air.build_aux_trace(lie.transfer_trace, CH, pi)
+    assert find_violations(t_air, lie.transfer_trace, pi, aux, CH, limit=0) == []
+    assert chain.node.world().get_storage(chain.vault, TOTAL) == 500
+    assert lie.world_after.get_storage(chain.vault, TOTAL) == LIED_TOTAL + 500
+    assert state_tree(lie.world_after).root != statement.new_root
+
+
+@pytest.mark.slow
+def test_a_read_answered_against_r_prev_does_not_balance_the_bus(chain, statement, false_read):
+    """Cheater (a): the state table proves every access as R_prev answers it — the transfer table's,
+    then the public ones with the values R_prev gives — and so ends at the root the lie claims (the
+    state the lied run leaves: ``total`` is written after it is read).  Valid for (R_prev, that
+    root), it received ``total`` of transaction 2 with old = 0, while the statement's public access
+    says old = 50: the access bus does not balance, and the verifier refuses there."""
+    from l2.state.witness import Access, build_trace, replay
+
+    lie = false_read
+    tree = lie.tree
+    records = [*lie.transfer_records, *lie.inputs.public_accesses]
+    work = tree.copy()
+    steps = replay(work, [Access.write(a.key, a.new_value) if a.is_write else Access.read(a.key) for a in records])
+    found = [s.record for s in steps]
+    t = 7 * len(statement.transactions)
+    read = t + next(k for k, a in enumerate(lie.inputs.public_accesses) if a.key == storage_key(chain.vault, TOTAL))
+    assert [k for k, (a, b) in enumerate(zip(found, records)) if a != b] == [read]      # the one false access
+    assert (found[read].old_value, records[read].old_value) == (0, LIED_TOTAL)
+    claimed = work.root
+    assert claimed == state_tree(lie.world_after).root != statement.new_root           # what the cheater claims
+    false = dataclasses.replace(statement, new_root=claimed)
+    state_trace = build_trace(steps, tree.root, 256)
+    public, _ = batch_tables(false, lie.advice)
+    s_air, state_pi = public[1]
+    assert (state_pi.prev_root, state_pi.new_root, state_pi.access_count) == (statement.prev_root, claimed,
+                                                                              len(records))
+    aux = s_air.build_aux_trace(state_trace, CH, state_pi)
+    assert find_violations(s_air, state_trace, state_pi, aux, CH, limit=0) == []      # a state table for R_prev
+    assert not access_claims(lie, state_trace, state_pi).is_zero()
+    with pytest.raises(VerificationError, match="bus sums do not balance"):
+        verify_batch(false, prove_cheating(false, lie, state_trace), min_security=0)
+
+
+@pytest.mark.slow
+def test_a_read_answered_from_another_tree_misses_r_prev(chain, statement, false_read):
+    """Cheater (b): the state table must receive ``total`` with old = 50.  From the tree at R_prev
+    it cannot be built (the witness builder names the access); built from a tree in which the slot
+    holds 50 (root R' ≠ R_prev) every table is honest for the lie and the bus balances, but the state
+    table starts at R', not at the statement's R_prev, and the proof is refused at that table."""
+    lie = false_read
+    t = 7 * len(statement.transactions)
+    read = t + next(k for k, a in enumerate(lie.inputs.public_accesses) if a.key == storage_key(chain.vault, TOTAL))
+    with pytest.raises(ValueError, match=rf"state access {read}: the tree holds 0x0, the batch states {LIED_TOTAL:#x}"):
+        transfer_batch(lie.tree, lie.inputs.transfers, 256, lie.inputs.public_accesses)
+    other = lie.tree.copy()
+    other.set(storage_key(chain.vault, TOTAL), LIED_TOTAL)
+    assert other.root != statement.prev_root
+    tables = transfer_batch(other, lie.inputs.transfers, 256, lie.inputs.public_accesses)
+    claimed = state_tree(lie.world_after).root
+    assert (tables.state_inputs.prev_root, tables.state_inputs.new_root) == (other.root, claimed)
+    assert claimed != statement.new_root
+    assert (tables.transfer_trace == lie.transfer_trace).all()                  # the same transfer table
+    state_trace = tables.state_trace
+    s_air = StateBusAir()
+    aux = s_air.build_aux_trace(state_trace, CH, tables.state_inputs)
+    assert find_violations(s_air, state_trace, tables.state_inputs, aux, CH, limit=0) == []   # valid from R'
+    assert access_claims(lie, state_trace, tables.state_inputs).is_zero()                      # the bus balances
+    false = dataclasses.replace(statement, new_root=claimed)
+    state_pi = batch_tables(false, lie.advice)[0][1][1]                          # what the verifier asserts
+    assert (state_pi.prev_root, state_pi.new_root, state_pi.access_count) == (
+        statement.prev_root, claimed, tables.state_inputs.access_count)
+    bad = find_violations(s_air, state_trace, state_pi, aux, CH, limit=0)
+    assert bad and {v.kind for v in bad} == {"assertion"} and all("prev_root" in v.name for v in bad)
+    with pytest.raises(VerificationError, match=r"table 1 \(state-bus\)"):
+        verify_batch(false, prove_cheating(false, lie, state_trace), min_security=0)
