@@ -110,6 +110,7 @@ import numpy as np
 from circuits import ext_kernels as ek
 from circuits import state_layout as L
 from circuits.air import Air, Assertion
+from circuits.constraint_sink import ConstraintSink
 from circuits.extension import Ext
 from circuits.field import P
 from circuits.poseidon2 import DIGEST_SIZE
@@ -203,22 +204,7 @@ class StateInputs:
         return np.array([a.bus_tuple(i) for i, a in enumerate(self.accesses)], dtype=np.uint64)
 
 
-class _Sink:
-    """Collects constraints with their names, declared degrees and whether they are single-row."""
-
-    __slots__ = ("names", "degrees", "single_row", "values")
-
-    def __init__(self):
-        self.names: list[str] = []
-        self.degrees: list[int] = []
-        self.single_row: list[bool] = []
-        self.values: list = []
-
-    def add(self, name: str, degree: int, value, row: bool = False) -> None:
-        self.names.append(name)
-        self.degrees.append(degree)
-        self.single_row.append(row)
-        self.values.append(value)
+_Sink = ConstraintSink
 
 
 def _select(bit, left: Sequence, right: Sequence) -> list:

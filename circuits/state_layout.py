@@ -37,6 +37,8 @@ an inner node, see :mod:`circuits.state_air`).
 
 from __future__ import annotations
 
+from circuits.column_allocator import ColumnAllocator
+
 from circuits.poseidon2 import DIGEST_SIZE
 from circuits.poseidon2_air import GROUP_WIDTH, Poseidon2Group
 
@@ -62,18 +64,9 @@ HASH_ROWS = 5
 TABLE_SIZE = 256
 """Entries of the byte range table (values 0 … 255)."""
 
-_at = 0
-
-
-def _take(width: int) -> range:
-    global _at
-    out = range(_at, _at + width)
-    _at += width
-    return out
-
-
-def _one() -> int:
-    return _take(1)[0]
+_columns = ColumnAllocator()
+_take = _columns.take
+_one = _columns.one
 
 
 # ---- Poseidon2 groups ------------------------------------------------------------------------------
@@ -146,7 +139,7 @@ BYTES = _take(8)        # on H0 … H3: the bytes of new limbs 4i … 4i+3 (lo, 
 TAB = _one()
 TAB_MULT = _one()
 
-WIDTH = _at
+WIDTH = _columns.next
 """Main trace columns (829)."""
 
 # ---- auxiliary (extension) columns ---------------------------------------------------------------

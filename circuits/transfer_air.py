@@ -102,6 +102,7 @@ import numpy as np
 from circuits import ext_kernels as ek
 from circuits import transfer_layout as TL
 from circuits.air import Air, Assertion
+from circuits.constraint_sink import ConstraintSink
 from circuits.extension import Ext
 from circuits.field import P
 from circuits.poseidon2 import DIGEST_SIZE, hash_elements_many
@@ -284,22 +285,7 @@ class TransferOlds:
     fee_balance: Sequence[int]
 
 
-class _Sink:
-    """Collects constraints with their names, declared degrees and whether they involve one row only."""
-
-    __slots__ = ("names", "degrees", "single_row", "values")
-
-    def __init__(self):
-        self.names: list[str] = []
-        self.degrees: list[int] = []
-        self.single_row: list[bool] = []
-        self.values: list = []
-
-    def add(self, name: str, degree: int, value, row: bool = False) -> None:
-        self.names.append(name)
-        self.degrees.append(degree)
-        self.single_row.append(row)
-        self.values.append(value)
+_Sink = ConstraintSink
 
 
 class _Form:

@@ -41,6 +41,8 @@ Public tuple of row i (what the transaction bus carries)::
 
 from __future__ import annotations
 
+from circuits.column_allocator import ColumnAllocator
+
 from circuits.poseidon2 import DIGEST_SIZE
 
 __all__ = [
@@ -66,18 +68,9 @@ TABLE_SIZE = 256
 ACCESSES_PER_TRANSFER = 7
 """State accesses each transfer puts on the access bus (idx = 7·i + j, j = 0 … 6)."""
 
-_at = 0
-
-
-def _take(width: int) -> range:
-    global _at
-    out = range(_at, _at + width)
-    _at += width
-    return out
-
-
-def _one() -> int:
-    return _take(1)[0]
+_columns = ColumnAllocator()
+_take = _columns.take
+_one = _columns.one
 
 
 # ---- control ---------------------------------------------------------------------------------------
@@ -137,7 +130,7 @@ DIFF_BYTES = _take(2)
 TAB = _one()
 TAB_MULT = _one()
 
-WIDTH = _at
+WIDTH = _columns.next
 """Main trace columns (304)."""
 
 PUBLIC_TUPLE = [TX, *KEYS, *NONCE, *VALUE, *FEE, *COST, VALUE_NZ, FEE_NZ, KIND, *CODE_OLD, *CODE_NEW]
