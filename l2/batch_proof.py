@@ -90,7 +90,9 @@ def batch_statement(node: Any, number: int) -> BatchStatement:
     with node.store.read() as session:
         row = session.get(BatchRow, number)
         if row is None or number == 0:
-            raise NodeError(f"unknown batch {number} (sealed batches are 1..{node.head()})")
+            head = node.head()
+            known = f"sealed batches are 1..{head}" if head else "no batch is sealed yet"
+            raise NodeError(f"unknown batch {number} ({known})")
         raws = [t.raw for t in session.execute(
             select(TxRow).where(TxRow.batch_number == number).order_by(TxRow.batch_index)).scalars()]
         return BatchStatement(

@@ -614,7 +614,8 @@ class Node:
         with self.store.read() as session:
             head = session.get(Chain, 1).head
             if not 1 <= batch <= head:
-                raise NodeError(f"unknown batch {batch} (sealed batches are 1..{head})")
+                known = f"sealed batches are 1..{head}" if head else "no batch is sealed yet"
+                raise NodeError(f"unknown batch {batch} ({known})")
             world = load_world(session)
             accounts = world.to_dict()
             hashes = {a: int.from_bytes(code_hash(acct.code), "big") for a, acct in accounts.items()}
