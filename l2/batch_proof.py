@@ -61,7 +61,7 @@ from verifier.proof import ProofOptions
 FILE_MAGIC = b"L2BP"
 FILE_VERSION = 2
 PROOF_MAGIC = b"L2BA"
-PROOF_VERSION = 1
+PROOF_VERSION = 2
 MIN_SECURITY = 100
 
 
@@ -180,7 +180,7 @@ def batch_tables(statement: BatchStatement, runs: Mapping[int, Any]) -> tuple[li
 
     try:
         inputs = batch_inputs(statement.decoded, statement.base_fee, statement.fee_recipient, statement.gas_limit,
-                              runs, statement.deposits)
+                              runs, statement.deposits, block=statement)
     except ValueError as exc:
         raise StatementError(str(exc)) from None
     transfer_air, state_air, vm_air = _airs()

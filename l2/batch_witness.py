@@ -15,8 +15,14 @@ puts on the access bus itself.  A transaction is
   be the transaction's frame — caller = sender, address = the called account or the CREATE address
   keccak(rlp([sender, nonce]))[12:], value = the transaction's value, calldata = the transaction's
   data (a deployment: none, its data is the code run), gas limit = tx.gas − intrinsic gas, and no
-  access list (the circuit starts from cold storage) — and the transaction's outcome follows from
-  it exactly as the executor derives it::
+  access list (the circuit starts from cold storage); the values ORIGIN, GASPRICE, CHAINID, BASEFEE,
+  NUMBER and TIMESTAMP push must be the executor's: origin = sender, gas price = the effective gas
+  price, chain id = the transaction's (which the batch statement pins to its own), base fee = the
+  batch's and, when the batch's block values are given, block number = the batch number and
+  timestamp = the batch's.  Each is checked when the statement's code holds that opcode (outside
+  PUSH data); a run of code without it cannot read the value, so the statement must state the
+  default there (``VmStatement``'s: origin = caller, chain id 1, the others 0) and each run has one
+  statement — and the transaction's outcome follows from it exactly as the executor derives it::
 
       used     = intrinsic + gas_used (+ 200·len(runtime) for a deployment that succeeds)
       gas_used = used − min(refund, used // 5)          (EIP-3529; the refund only on success)
@@ -56,7 +62,7 @@ a recipient with code that is a precompile or the fee recipient.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -87,6 +93,23 @@ __all__ = [
 ]
 
 _PRECOMPILES = frozenset(PRECOMPILE_ADDRESSES)
+_PUSHED_BY = {"origin": 0x32, "gas_price": 0x3A, "timestamp": 0x42, "block_number": 0x43, "chain_id": 0x46,
+              "base_fee": 0x48}
+"""The opcode that pushes each block or transaction value of an execution statement."""
+_UNREAD = {"gas_price": 0, "timestamp": 0, "block_number": 0, "chain_id": 1, "base_fee": 0}
+"""What a statement states for a value its code cannot read (origin: the caller, here the sender)."""
+_ENV_NAME = {"origin": "origin", "gas_price": "gas_price", "timestamp": "timestamp", "block_number": "number",
+             "chain_id": "chain_id", "base_fee": "base_fee"}
+
+
+def _instructions(code: bytes) -> set[int]:
+    """The opcode bytes ``code`` holds as instructions (PUSH data skipped)."""
+    out, pc = set(), 0
+    while pc < len(code):
+        op = code[pc]
+        out.add(op)
+        pc += 1 + (op - 0x5F if 0x60 <= op <= 0x7F else 0)
+    return out
 
 
 def _hash_int(data: bytes) -> int:
@@ -109,9 +132,14 @@ class ContractEffect:
     accesses: tuple[AccessRecord, ...]
 
 
-def contract_effect(i: int, tx: Transaction, sender: bytes, run: VmStatement) -> ContractEffect:
+def contract_effect(i: int, tx: Transaction, sender: bytes, run: VmStatement, gas_price: int | None = None,
+                    base_fee: int | None = None, block: Any = None) -> ContractEffect:
     """Check that ``run`` is transaction ``i``'s frame and derive the transaction's effect (see the
-    module docstring); ValueError names the transaction and the first field that does not match."""
+    module docstring); ValueError names the transaction and the first field that does not match.
+
+    Origin and chain id are always checked; ``gas_price`` (the effective price) and ``base_fee`` when
+    given, the block number and timestamp when ``block`` (anything with ``number`` and ``timestamp``:
+    a batch statement, a ``BlockEnv``) is — each against the default when the code cannot read it."""
     if tx.access_list:
         raise ValueError(f"transaction {i} has an access list: a contract transaction is proven from cold "
                          "storage only")
@@ -122,6 +150,16 @@ def contract_effect(i: int, tx: Transaction, sender: bytes, run: VmStatement) ->
     address = contract_address(sender, tx.nonce) if deploy else bytes(tx.to)
     expected = {"caller": sender, "address": address, "value": tx.value,
                 "calldata": b"" if deploy else bytes(tx.data), "gas_limit": tx.gas - intrinsic}
+    # the values the code can push: bound when it holds the opcode that pushes them
+    reads = {"origin": sender, "chain_id": tx.chain_id, "gas_price": gas_price, "base_fee": base_fee,
+             "block_number": block.number if block is not None else None,
+             "timestamp": block.timestamp if block is not None else None}
+    held = _instructions(bytes(tx.data) if deploy else run.code)
+    for name, want in reads.items():
+        if _PUSHED_BY[name] not in held:
+            expected[name] = _UNREAD.get(name, sender)
+        elif want is not None:
+            expected[name] = want
     if deploy:
         expected["code"] = bytes(tx.data)
     for name, want in expected.items():
@@ -195,9 +233,11 @@ def deposit_records(deposits: Sequence[Any]) -> tuple[TransferRecord, ...]:
 
 def batch_inputs(txs_with_senders: Sequence[tuple[Transaction, bytes]], base_fee: int, fee_recipient: bytes,
                  gas_limit: int | None = None, runs: Mapping[int, VmStatement] | None = None,
-                 deposits: Sequence[Any] = ()) -> BatchInputs:
+                 deposits: Sequence[Any] = (), block: Any = None) -> BatchInputs:
     """Price ``(tx, sender)`` pairs applied in order, after the rows of ``deposits``, ``runs`` holding
-    the execution statement of each contract transaction by its index (see the module docstring).
+    the execution statement of each contract transaction by its index (see the module docstring);
+    ``block`` (the batch statement, or its ``BlockEnv``) gives the number and timestamp every
+    statement must state.
 
     ``gas_limit`` is the batch's: each transaction's gas limit must fit in what the transactions
     before it used.  Raises ValueError, naming the transaction, when one cannot be included by a
@@ -236,7 +276,7 @@ def batch_inputs(txs_with_senders: Sequence[tuple[Transaction, bytes]], base_fee
             used, ok = needed, True
             record = TransferRecord(sender, tx.to, tx.nonce, tx.value, needed * price, cost)
         else:
-            effect = contract_effect(i, tx, sender, run)
+            effect = contract_effect(i, tx, sender, run, price, base_fee, block)
             used, ok = effect.gas_used, effect.success
             record = TransferRecord(sender, effect.address, tx.nonce, tx.value if ok else 0, used * price, cost,
                                     KIND_CONTRACT, effect.code_hash_old, effect.code_hash_new)
@@ -363,11 +403,11 @@ def frame_result(trace: Any) -> tuple[str, int, bytes]:
     return "success", last.gas_before - last.gas_cost, output
 
 
-def _run_witness(i: int, tx: Transaction, trace: Any) -> tuple[np.ndarray, VmStatement]:
+def _run_witness(i: int, tx: Transaction, trace: Any, block_env: Any = None,
+                 tx_env: Any = None) -> tuple[np.ndarray, VmStatement]:
     from circuits.vm.proven import unproven_steps
-    from circuits.vm.tables import Environment
     from circuits.vm.witness import WitnessError, build_trace as build_vm_trace
-    from l2.evm_prove import trace_to_steps
+    from l2.evm_prove import environment_of, trace_to_steps
 
     bad = unproven_steps(trace)
     if bad:
@@ -378,8 +418,11 @@ def _run_witness(i: int, tx: Transaction, trace: Any) -> tuple[np.ndarray, VmSta
         raise ValueError(f"transaction {i} runs {len(trace.calls)} call frames (one is proven)")
     frame = trace.calls[0]
     status, gas_left, output = frame_result(trace)
-    env = Environment(int.from_bytes(frame.address, "big"), int.from_bytes(frame.caller, "big"), frame.value,
-                      bytes(frame.calldata))
+    env = environment_of(frame, block_env, tx_env)
+    # a value the code cannot read is stated as the default (see contract_effect)
+    held = _instructions(bytes(frame.code))
+    env = replace(env, **{_ENV_NAME[name]: default for name, default in _UNREAD.items()
+                          if _PUSHED_BY[name] not in held})
     try:
         return build_vm_trace(frame.code, frame.gas, trace_to_steps(trace), status, gas_left, output, env=env)
     except WitnessError as exc:
@@ -397,6 +440,7 @@ def batch_witness(txs_with_senders: Sequence[tuple[Transaction, bytes]], world_b
     from bridge.deposits import apply_deposits
     from l2.executor import InvalidTransaction, apply_transaction
     from l2.sequencer import state_tree
+    from l2.vm import TxEnv
     from l2.vm.trace import TraceRecorder
 
     tree = state_tree(world_before)
@@ -429,11 +473,13 @@ def batch_witness(txs_with_senders: Sequence[tuple[Transaction, bytes]], world_b
         used += outcome.gas_used
         outcomes.append(outcome)
         if contract:
-            matrix, statement = _run_witness(i, tx, outcome.trace)
+            # the run saw the executor's block and TxEnv(origin=sender, gas_price=effective price)
+            matrix, statement = _run_witness(i, tx, outcome.trace, block_env,
+                                             TxEnv(origin=sender, gas_price=outcome.effective_gas_price))
             runs.append(ContractRun(i, statement, matrix))
 
     inputs = batch_inputs(txs_with_senders, block_env.base_fee, coinbase, block_env.gas_limit,
-                          {r.index: r.statement for r in runs}, deposits)
+                          {r.index: r.statement for r in runs}, deposits, block_env)
     tx_rows = inputs.transfers.transfers[len(deposits):]
     for i, (outcome, gas, ok, record) in enumerate(zip(outcomes, inputs.gas_used, inputs.success, tx_rows)):
         if (gas, ok, record.fee) != (outcome.gas_used, outcome.success, outcome.fee):

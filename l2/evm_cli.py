@@ -11,7 +11,9 @@ It is a message call, not a transaction: ``--gas`` is the gas the call
 gets (no intrinsic cost is charged, no refund is subtracted), the caller is
 funded with exactly ``--value``, ``--storage`` gives the contract's storage
 before the call (slots start cold), and the caller and contract addresses
-start warm. :func:`run_code` does the work and is usable from Python.
+start warm. ``--origin`` (default: the caller), ``--gas-price``, ``--chain-id`` (default 1),
+``--number``, ``--timestamp`` and ``--base-fee`` (default 0) set what ORIGIN, GASPRICE, CHAINID,
+NUMBER, TIMESTAMP and BASEFEE push. :func:`run_code` does the work and is usable from Python.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ from .state.world import Account, WorldState
 from .vm import BlockEnv, Message, TxEnv, begin_transaction, process_message_call
 from .vm.trace import TraceRecorder
 
-__all__ = ["evm_app", "run_code", "EvmInputError", "DEFAULT_CALLER", "CONTRACT_ADDRESS", "DEFAULT_GAS"]
+__all__ = ["evm_app", "run_code", "parse_context", "EvmInputError", "DEFAULT_CALLER", "CONTRACT_ADDRESS",
+           "DEFAULT_GAS", "DEFAULT_CHAIN_ID"]
 
 DEFAULT_CALLER = (0xCA11E7).to_bytes(20, "big")
 CONTRACT_ADDRESS = (0xC0DE).to_bytes(20, "big")
 DEFAULT_GAS = 10_000_000
+DEFAULT_CHAIN_ID = BlockEnv().chain_id
 U256_LIMIT = 1 << 256
 
 
@@ -98,6 +102,17 @@ def parse_storage(storage: str | Mapping[Any, Any] | None) -> dict[int, int]:
     return out
 
 
+def parse_context(caller: bytes, origin: str | bytes | None = None, gas_price: int | str = 0,
+                  chain_id: int | str = DEFAULT_CHAIN_ID, number: int | str = 0, timestamp: int | str = 0,
+                  base_fee: int | str = 0) -> tuple[BlockEnv, TxEnv]:
+    """The block and transaction values a run sees (ORIGIN, GASPRICE, CHAINID, NUMBER, TIMESTAMP,
+    BASEFEE): ``BlockEnv()``'s defaults, and the caller as the origin unless ``origin`` is given."""
+    block = BlockEnv(number=parse_uint(number, "number"), timestamp=parse_uint(timestamp, "timestamp"),
+                     base_fee=parse_uint(base_fee, "base fee"), chain_id=parse_uint(chain_id, "chain id"))
+    sender = caller if origin is None else parse_address(origin, "origin")
+    return block, TxEnv(origin=sender, gas_price=parse_uint(gas_price, "gas price"))
+
+
 def _hex(data: bytes) -> str:
     return "0x" + data.hex()
 
@@ -113,8 +128,17 @@ def run_code(
     value: int | str = 0,
     caller: str | bytes = DEFAULT_CALLER,
     storage: str | Mapping[Any, Any] | None = None,
+    origin: str | bytes | None = None,
+    gas_price: int | str = 0,
+    chain_id: int | str = DEFAULT_CHAIN_ID,
+    number: int | str = 0,
+    timestamp: int | str = 0,
+    base_fee: int | str = 0,
 ) -> dict[str, Any]:
     """Run ``code`` as the contract of one message call; return the result as a dict.
+
+    ``origin`` (default: the caller), ``gas_price``, ``chain_id``, ``number``, ``timestamp`` and
+    ``base_fee`` are what ORIGIN, GASPRICE, CHAINID, NUMBER, TIMESTAMP and BASEFEE push.
 
     Keys: ``status`` (success/revert/error), ``output`` (0x-hex),
     ``gas_used`` (gas given minus gas left), ``gas_refund`` (the refund
@@ -129,6 +153,7 @@ def run_code(
     call_value = parse_uint(value, "value")
     caller_address = parse_address(caller)
     original_storage = parse_storage(storage)
+    block_env, tx_env = parse_context(caller_address, origin, gas_price, chain_id, number, timestamp, base_fee)
     if caller_address == CONTRACT_ADDRESS:
         raise EvmInputError("caller: must differ from the contract address " + _hex(CONTRACT_ADDRESS))
 
@@ -150,7 +175,7 @@ def run_code(
         code_address=CONTRACT_ADDRESS,
     )
     recorder = TraceRecorder()
-    result = process_message_call(message, state, BlockEnv(), TxEnv(origin=caller_address), recorder)
+    result = process_message_call(message, state, block_env, tx_env, recorder)
     final_storage = state.storage_items(CONTRACT_ADDRESS) if result.success else original_storage
     return {
         "status": result.status,
@@ -182,11 +207,18 @@ def run_command(
     value: str = typer.Option("0", "--value", help="wei sent with the call (the caller is funded with it)"),
     caller: str = typer.Option(_hex(DEFAULT_CALLER), "--caller", help="caller address"),
     storage: Optional[str] = typer.Option(None, "--storage", help='original storage as JSON, e.g. {"0x5":"0x10"}'),
+    origin: Optional[str] = typer.Option(None, "--origin", help="transaction origin (ORIGIN; default: the caller)"),
+    gas_price: str = typer.Option("0", "--gas-price", help="gas price GASPRICE pushes"),
+    chain_id: str = typer.Option(str(DEFAULT_CHAIN_ID), "--chain-id", help="chain id CHAINID pushes"),
+    number: str = typer.Option("0", "--number", help="block number NUMBER pushes"),
+    timestamp: str = typer.Option("0", "--timestamp", help="block timestamp TIMESTAMP pushes"),
+    base_fee: str = typer.Option("0", "--base-fee", help="base fee BASEFEE pushes"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Run CODE as a contract with one message call and report the outcome."""
     try:
-        report = run_code(code, input, gas, value, caller, storage)
+        report = run_code(code, input, gas, value, caller, storage, origin, gas_price, chain_id, number, timestamp,
+                          base_fee)
     except EvmInputError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None

@@ -6,8 +6,9 @@
 records the trace, refuses the run when it executed anything the execution circuit does not prove
 (naming the opcode and the pc, see :mod:`circuits.vm.proven`), and otherwise proves the statement
 
-    "running CODE at ADDRESS, called by CALLER with VALUE wei and CALLDATA, with GAS gas halts with
-     STATUS after using GAS_USED gas, returning OUTPUT (read from memory at OUTPUT_OFFSET)"
+    "running CODE at ADDRESS, called by CALLER with VALUE wei and CALLDATA, with GAS gas, in a
+     transaction from ORIGIN at GAS_PRICE in a block with CHAIN_ID, NUMBER, TIMESTAMP and BASE_FEE,
+     halts with STATUS after using GAS_USED gas, returning OUTPUT (read from memory at OUTPUT_OFFSET)"
 
 and reading the storage slots it touches with their original values and, when it succeeds, leaving
 them with their final values and REFUND on the refund counter — with the execution circuit
@@ -19,7 +20,7 @@ The proof file carries its statement, so ``verify_file(path)`` needs nothing els
 
 where the statement is ``code_len u32 | code | gas_limit u64 | status u8 | gas_used u64 |
 output_offset u32 | output_len u32 | output | address (20) | caller (20) | value (32, big-endian) |
-calldata_len u32 | calldata | slots u32 | refund u32 | (slot, original value) × slots (32 bytes each,
+origin (20) | gas_price | chain_id | block_number | timestamp | base_fee (32 each, big-endian) | calldata_len u32 | calldata | slots u32 | refund u32 | (slot, original value) × slots (32 bytes each,
 big-endian) | final value × slots (when the run succeeds)`` (little-endian).  Every byte is bound: a
 short, long or altered file is refused with :class:`EvmProofError` or :class:`verifier.errors.VerificationError`.
 """
@@ -44,17 +45,17 @@ from verifier.errors import VerificationError
 from verifier.proof import ProofOptions
 from verifier.stark import verify
 
-from .evm_cli import (CONTRACT_ADDRESS, DEFAULT_CALLER, DEFAULT_GAS, EvmInputError, parse_address, parse_hex,
-                      parse_storage, parse_uint)
+from .evm_cli import (CONTRACT_ADDRESS, DEFAULT_CALLER, DEFAULT_CHAIN_ID, DEFAULT_GAS, EvmInputError, parse_address,
+                      parse_context, parse_hex, parse_storage, parse_uint)
 from .state.world import Account, WorldState
 from .vm import BlockEnv, Message, TxEnv, begin_transaction, process_message_call
 from .vm.trace import ExecutionTrace, TraceRecorder
 
 __all__ = ["evm_prove_app", "prove_code", "verify_file", "verify_bytes", "EvmProofError", "record_run",
-           "trace_to_steps"]
+           "trace_to_steps", "environment_of", "witness_for"]
 
 MAGIC = b"L2EVMPF"
-VERSION = 2
+VERSION = 3
 MIN_SECURITY = 100
 
 
@@ -63,8 +64,10 @@ class EvmProofError(VerificationError):
 
 
 def record_run(code: bytes, input: bytes = b"", gas: int = DEFAULT_GAS, value: int = 0,
-               caller: bytes = DEFAULT_CALLER, storage: Mapping[int, int] | None = None) -> ExecutionTrace:
-    """Run ``code`` as ``l2 evm run`` does and return the recorded trace."""
+               caller: bytes = DEFAULT_CALLER, storage: Mapping[int, int] | None = None,
+               block_env: BlockEnv | None = None, tx_env: TxEnv | None = None) -> ExecutionTrace:
+    """Run ``code`` as ``l2 evm run`` does and return the recorded trace (in ``block_env`` and
+    ``tx_env``: by default ``BlockEnv()`` and the caller as the origin)."""
     if caller == CONTRACT_ADDRESS:
         raise EvmInputError("caller: must differ from the contract address")
     state = WorldState({caller: Account(balance=value),
@@ -73,7 +76,7 @@ def record_run(code: bytes, input: bytes = b"", gas: int = DEFAULT_GAS, value: i
     message = Message(caller=caller, target=CONTRACT_ADDRESS, current_target=CONTRACT_ADDRESS, gas=gas,
                       value=value, data=input, code=code, code_address=CONTRACT_ADDRESS)
     recorder = TraceRecorder()
-    process_message_call(message, state, BlockEnv(), TxEnv(origin=caller), recorder)
+    process_message_call(message, state, block_env or BlockEnv(), tx_env or TxEnv(origin=caller), recorder)
     assert recorder.trace is not None
     return recorder.trace
 
@@ -87,8 +90,20 @@ def trace_to_steps(trace: ExecutionTrace) -> list[StepRecord]:
     return out
 
 
-def witness_for(code: bytes, gas: int, trace: ExecutionTrace):
-    """(trace matrix, statement) for a recorded run; EvmProofError names what cannot be proven."""
+def environment_of(frame: Any, block_env: BlockEnv | None = None, tx_env: TxEnv | None = None) -> Environment:
+    """The public environment of a recorded top-level frame run in ``block_env`` with ``tx_env``
+    (defaults as :func:`record_run`'s)."""
+    block = block_env or BlockEnv()
+    origin = (tx_env or TxEnv(origin=bytes(frame.caller))).origin
+    return Environment(int.from_bytes(frame.address, "big"), int.from_bytes(frame.caller, "big"), frame.value,
+                       bytes(frame.calldata), int.from_bytes(origin, "big"), tx_env.gas_price if tx_env else 0,
+                       block.number, block.timestamp, block.chain_id, block.base_fee)
+
+
+def witness_for(code: bytes, gas: int, trace: ExecutionTrace, block_env: BlockEnv | None = None,
+                tx_env: TxEnv | None = None):
+    """(trace matrix, statement) for a recorded run (in the ``block_env`` and ``tx_env`` it was
+    recorded with); EvmProofError names what cannot be proven."""
     bad = unproven_steps(trace)
     if bad:
         listed = ", ".join(f"{name} at pc {pc}" for name, pc in bad[:5])
@@ -96,8 +111,7 @@ def witness_for(code: bytes, gas: int, trace: ExecutionTrace):
         raise EvmProofError(f"the run executes what the circuit does not prove: {listed}{more}")
     result = trace.result
     call = trace.calls[0]
-    env = Environment(int.from_bytes(call.address, "big"), int.from_bytes(call.caller, "big"), call.value,
-                      bytes(call.calldata))
+    env = environment_of(call, block_env, tx_env)
     try:
         return build_trace(code, gas, trace_to_steps(trace), result.status, result.gas_left, result.output, env=env)
     except WitnessError as error:
@@ -147,11 +161,14 @@ def _decode_statement(s: bytes) -> VmStatement:
             raise struct.error("short output")
         end += olen
         address, caller, value = s[end:end + 20], s[end + 20:end + 40], s[end + 40:end + 72]
-        (dlen,) = struct.unpack_from("<I", s, end + 72)
-        calldata = s[end + 76:end + 76 + dlen]
+        origin = s[end + 72:end + 92]
+        words = [int.from_bytes(s[end + 92 + 32 * k:end + 124 + 32 * k], "big") for k in range(5)]
+        end += 92 + 32 * 5
+        (dlen,) = struct.unpack_from("<I", s, end)
+        calldata = s[end + 4:end + 4 + dlen]
         if len(calldata) != dlen:
             raise struct.error("short calldata")
-        end += 76 + dlen
+        end += 4 + dlen
         slots, refund = struct.unpack_from("<II", s, end)
         end += 8
         pairs = s[end:end + 64 * slots]
@@ -166,16 +183,21 @@ def _decode_statement(s: bytes) -> VmStatement:
             if rest else ()
         if not final and status == 1 and slots:
             raise struct.error("a successful run states its final storage")
+        gas_price, chain_id, number, timestamp, base_fee = words
         return VmStatement(code, gas_limit, status, gas_used, output, ooff, calldata, caller,
-                           int.from_bytes(value, "big"), address, initial, final, refund)
+                           int.from_bytes(value, "big"), address, initial, final, refund, origin, gas_price, chain_id,
+                           number, timestamp, base_fee)
     except (struct.error, ValueError) as error:
         raise EvmProofError(f"malformed statement in the proof file: {error}") from None
 
 
 def prove_code(code: str | bytes, input: str | bytes = b"", gas: int | str = DEFAULT_GAS, value: int | str = 0,
                caller: str | bytes = DEFAULT_CALLER, storage: str | Mapping[Any, Any] | None = None,
-               out: str | Path | None = None, options: ProofOptions | None = None) -> dict[str, Any]:
+               out: str | Path | None = None, options: ProofOptions | None = None,
+               origin: str | bytes | None = None, gas_price: int | str = 0, chain_id: int | str = DEFAULT_CHAIN_ID,
+               number: int | str = 0, timestamp: int | str = 0, base_fee: int | str = 0) -> dict[str, Any]:
     """Run and prove ``code``; write the proof file to ``out`` when given; return a report dict.
+    The block and transaction values are ``l2.evm_cli.run_code``'s.
 
     Raises :class:`EvmInputError` for unusable arguments and :class:`EvmProofError` when the run
     executes something the circuit does not prove.
@@ -183,9 +205,11 @@ def prove_code(code: str | bytes, input: str | bytes = b"", gas: int | str = DEF
     code_bytes = parse_hex(code, "code")
     gas_limit = parse_uint(gas, "gas", MAX_GAS)
     original = parse_storage(storage)
+    caller_address = parse_address(caller)
+    block_env, tx_env = parse_context(caller_address, origin, gas_price, chain_id, number, timestamp, base_fee)
     trace = record_run(code_bytes, parse_hex(input, "input"), gas_limit, parse_uint(value, "value"),
-                       parse_address(caller), original)
-    matrix, statement = witness_for(code_bytes, gas_limit, trace)
+                       caller_address, original, block_env, tx_env)
+    matrix, statement = witness_for(code_bytes, gas_limit, trace, block_env, tx_env)
     air = VmAir()
     start = time.perf_counter()
     proof = prove(air, matrix, statement, options or ProofOptions())
@@ -240,11 +264,18 @@ def prove_command(
     caller: str = typer.Option("0x" + DEFAULT_CALLER.hex(), "--caller", help="caller address"),
     storage: Optional[str] = typer.Option(None, "--storage", help="original storage as JSON"),
     out: Path = typer.Option(..., "--out", help="where to write the proof file"),
+    origin: Optional[str] = typer.Option(None, "--origin", help="transaction origin (ORIGIN; default: the caller)"),
+    gas_price: str = typer.Option("0", "--gas-price", help="gas price GASPRICE pushes"),
+    chain_id: str = typer.Option(str(DEFAULT_CHAIN_ID), "--chain-id", help="chain id CHAINID pushes"),
+    number: str = typer.Option("0", "--number", help="block number NUMBER pushes"),
+    timestamp: str = typer.Option("0", "--timestamp", help="block timestamp TIMESTAMP pushes"),
+    base_fee: str = typer.Option("0", "--base-fee", help="base fee BASEFEE pushes"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Run CODE, prove the run, write the proof file."""
     try:
-        report = prove_code(code, input, gas, value, caller, storage, out)
+        report = prove_code(code, input, gas, value, caller, storage, out, None, origin, gas_price, chain_id, number,
+                            timestamp, base_fee)
     except (EvmInputError, EvmProofError, ProverError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None

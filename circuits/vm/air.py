@@ -3,7 +3,9 @@
 Statement (:class:`VmStatement`): running ``code`` in one call frame with ``gas_limit`` gas halts with
 ``status`` (1 success, 2 revert, 3 exceptional halt) after using ``gas_used`` gas, returning ``output``
 — the bytes at ``output_offset`` in memory, which the halting RETURN or REVERT names (empty output:
-the offset is 0) — when called at ``address`` by ``caller`` with ``value`` wei and ``calldata``,
+the offset is 0) — when called at ``address`` by ``caller`` with ``value`` wei and ``calldata``, in a
+transaction from ``origin`` at ``gas_price`` in a block with ``chain_id``, ``block_number``,
+``timestamp`` and ``base_fee``,
 reading the storage slots ``storage_initial`` lists with those values and, on success, leaving them
 as ``storage_final`` lists with ``refund`` on the refund counter.  The opcodes it covers are those
 of :mod:`circuits.vm.proven`; a run executing any other opcode cannot be written into a trace that
@@ -78,8 +80,19 @@ class VmStatement:
     """(slot, value after the run) of the same slots when the run succeeds; empty otherwise."""
     refund: int = 0
     """The refund counter at the end (EIP-3529, before the transaction's cap); 0 unless success."""
+    origin: bytes | None = None
+    """The transaction's sender, which ORIGIN pushes (None: the caller, as in a transaction's own frame)."""
+    gas_price: int = 0
+    """The transaction's effective gas price (GASPRICE)."""
+    chain_id: int = 1
+    block_number: int = 0
+    timestamp: int = 0
+    base_fee: int = 0
+    """The block values CHAINID, NUMBER, TIMESTAMP and BASEFEE push (``l2.vm.BlockEnv()``'s by default)."""
 
     def __post_init__(self):
+        if self.origin is None:
+            object.__setattr__(self, "origin", self.caller)
         if self.status not in STATUS_NAMES:
             raise ValueError("status must be 1 (success), 2 (revert) or 3 (error)")
         if not 0 <= self.gas_used <= self.gas_limit < MAX_GAS:
@@ -92,10 +105,10 @@ class VmStatement:
             raise ValueError("empty output has offset 0")
         if len(self.calldata) >= MEMORY_BOUND:
             raise ValueError("calldata must be shorter than 2^24 bytes")
-        if len(self.caller) != 20 or len(self.address) != 20:
-            raise ValueError("caller and address are 20 bytes")
-        if not 0 <= self.value < 1 << 256:
-            raise ValueError("value must be a 256-bit word")
+        if len(self.caller) != 20 or len(self.address) != 20 or len(self.origin) != 20:
+            raise ValueError("caller, address and origin are 20 bytes")
+        if not all(0 <= v < 1 << 256 for v in (self.value, *self.block_values)):
+            raise ValueError("value, gas price, chain id, block number, timestamp and base fee must be 256-bit words")
         slots = [s for s, _ in self.storage_initial]
         if slots != sorted(set(slots)) or not all(0 <= s < 1 << 256 and 0 <= v < 1 << 256
                                                   for s, v in (*self.storage_initial, *self.storage_final)):
@@ -112,15 +125,22 @@ class VmStatement:
         return StorageIO(self.storage_initial, self.storage_final)
 
     @property
+    def block_values(self) -> tuple[int, int, int, int, int]:
+        """(gas price, chain id, block number, timestamp, base fee): the 32-byte words after origin."""
+        return self.gas_price, self.chain_id, self.block_number, self.timestamp, self.base_fee
+
+    @property
     def environment(self) -> Environment:
         return Environment(int.from_bytes(self.address, "big"), int.from_bytes(self.caller, "big"), self.value,
-                           self.calldata)
+                           self.calldata, int.from_bytes(self.origin, "big"), self.gas_price, self.block_number,
+                           self.timestamp, self.chain_id, self.base_fee)
 
     def to_bytes(self) -> bytes:
         return (struct.pack("<I", len(self.code)) + self.code
                 + struct.pack("<QBQII", self.gas_limit, self.status, self.gas_used, self.output_offset,
                               len(self.output)) + self.output
                 + self.address + self.caller + self.value.to_bytes(32, "big")
+                + self.origin + b"".join(v.to_bytes(32, "big") for v in self.block_values)
                 + struct.pack("<I", len(self.calldata)) + self.calldata
                 + struct.pack("<II", len(self.storage_initial), self.refund)
                 + b"".join(s.to_bytes(32, "big") + v.to_bytes(32, "big") for s, v in self.storage_initial)
@@ -130,7 +150,9 @@ class VmStatement:
         return {"code": "0x" + self.code.hex(), "gas_limit": self.gas_limit, "status": STATUS_NAMES[self.status],
                 "gas_used": self.gas_used, "output": "0x" + self.output.hex(), "output_offset": self.output_offset,
                 "address": "0x" + self.address.hex(), "caller": "0x" + self.caller.hex(), "value": self.value,
-                "calldata": "0x" + self.calldata.hex(),
+                "calldata": "0x" + self.calldata.hex(), "origin": "0x" + self.origin.hex(),
+                "gas_price": self.gas_price, "chain_id": self.chain_id, "block_number": self.block_number,
+                "timestamp": self.timestamp, "base_fee": self.base_fee,
                 "storage_initial": {hex(s): hex(v) for s, v in self.storage_initial},
                 "storage_final": {hex(s): hex(v) for s, v in self.storage_final}, "refund": self.refund}
 

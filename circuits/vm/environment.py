@@ -1,13 +1,16 @@
-"""Environment opcodes: ADDRESS, CALLER, CALLVALUE, CALLDATASIZE, CODESIZE and CALLDATALOAD.
+"""Environment opcodes: ADDRESS, CALLER, CALLVALUE, CALLDATASIZE, CODESIZE, the transaction's and
+block's ORIGIN, GASPRICE, NUMBER, TIMESTAMP, CHAINID, BASEFEE, and CALLDATALOAD.
 
 The call's environment is public (:class:`circuits.vm.air.VmStatement`: address, caller, value,
-calldata; the code gives CODESIZE), and the verifier builds table entries from it
-(:mod:`circuits.vm.tables`).  These opcodes push their word from W1 (as MLOAD does) and look it up:
+calldata, origin, gas price, chain id, block number, timestamp, base fee; the code gives CODESIZE),
+and the verifier builds table entries from it (:mod:`circuits.vm.tables`).  These opcodes push their
+word from W1 (as MLOAD does) and look it up:
 
-    (TAG_ENV + group, offset, W1 in 3-byte chunks)      offset = W0's low 3 bytes (0 for the five
+    (TAG_ENV + group, offset, W1 in 3-byte chunks)      offset = W0's low 3 bytes (0 for the eleven
                                                         that take no operand)
 
-ADDRESS, CALLER, CALLVALUE, CALLDATASIZE and CODESIZE (gas 2) find the one entry of their kind.
+Each opcode of :data:`VALUES` (gas 2) has its own group and finds the one entry of its kind — tagged
+with its group code, so a step can only push the value the statement gives for that opcode.
 CALLDATALOAD (gas 3) pops i: when i < 2^24 (the second zero test reads W0[3:]; cda =
 s_calldataload · (1 − err) · zflag2) and i is below the calldata's length, it finds the entry of
 the 32 bytes from i; when i ≥ the length (cdb = 1) it instead looks up ``(TAG_CDEND, i − gap)`` with
@@ -37,7 +40,9 @@ from circuits.vm.opcodes import Group
 from circuits.vm import copy
 from circuits.vm.tables import CHUNKS, TAG_BUF, TAG_CDEND, TAG_CODEEND, TAG_CODEWORD, TAG_ENV
 
-VALUES = (Group.ADDRESS, Group.CALLER, Group.CALLVALUE, Group.CALLDATASIZE, Group.CODESIZE)
+VALUES = (Group.ADDRESS, Group.CALLER, Group.CALLVALUE, Group.CALLDATASIZE, Group.CODESIZE, Group.ORIGIN,
+          Group.GASPRICE, Group.NUMBER, Group.TIMESTAMP, Group.CHAINID, Group.BASEFEE)
+"""The opcodes that push one public value (one table entry each, in this order)."""
 READS = (*VALUES, Group.CALLDATALOAD)
 """Every opcode that looks up an environment entry (and pushes its word from W1)."""
 GAP = 20

@@ -75,6 +75,12 @@ class Group(IntEnum):
     MOD = 47
     SLT = 48
     SGT = 49
+    ORIGIN = 50
+    GASPRICE = 51
+    NUMBER = 52
+    TIMESTAMP = 53
+    CHAINID = 54
+    BASEFEE = 55
 
 
 UNPROVEN = 0
@@ -146,6 +152,12 @@ SPECS: dict[Group, GroupSpec] = {
     Group.CALLVALUE: GroupSpec("environment", (0x34,), 2, 0, 1, 0, 1, p2_depth=0),
     Group.CALLDATASIZE: GroupSpec("environment", (0x36,), 2, 0, 1, 0, 1, p2_depth=0),
     Group.CODESIZE: GroupSpec("environment", (0x38,), 2, 0, 1, 0, 1, p2_depth=0),
+    Group.ORIGIN: GroupSpec("environment", (0x32,), 2, 0, 1, 0, 1, p2_depth=0),
+    Group.GASPRICE: GroupSpec("environment", (0x3A,), 2, 0, 1, 0, 1, p2_depth=0),
+    Group.NUMBER: GroupSpec("environment", (0x43,), 2, 0, 1, 0, 1, p2_depth=0),
+    Group.TIMESTAMP: GroupSpec("environment", (0x42,), 2, 0, 1, 0, 1, p2_depth=0),
+    Group.CHAINID: GroupSpec("environment", (0x46,), 2, 0, 1, 0, 1, p2_depth=0),
+    Group.BASEFEE: GroupSpec("environment", (0x48,), 2, 0, 1, 0, 1, p2_depth=0),
     Group.CALLDATALOAD: GroupSpec("environment", (0x35,), 3, 1, 0, 1, 1, p2_depth=1),
     # a copy takes a row for its opcode (pops the destination and source offsets), a COPYSIZE row (pops
     # the size, pays 3 gas a word) and one COPYUNIT row per 32-byte or 1-byte read (MCOPY) or write

@@ -20,7 +20,8 @@ challenge β into one fingerprint ``f = Σ_j β^j · field_j``:
   region (others 0) in 3-byte chunks and which bytes those are (a bit per limb, 16 per field).
 
 * the call's environment (:mod:`circuits.vm.environment`): ``(TAG_ENV + group, 0, c_0 … c_10)`` with the
-  value ADDRESS, CALLER, CALLVALUE, CALLDATASIZE or CODESIZE pushes; when the code holds a
+  value ADDRESS, CALLER, CALLVALUE, CALLDATASIZE, CODESIZE, ORIGIN, GASPRICE, NUMBER, TIMESTAMP,
+  CHAINID or BASEFEE pushes (in :data:`circuits.vm.environment.VALUES` order); when the code holds a
   CALLDATALOAD or CALLDATACOPY byte, ``(TAG_ENV + CALLDATALOAD, i, c_0 … c_10)`` with the 32 calldata
   bytes from i (zero-padded) for every i in [0, length), and ``(TAG_CDEND, length)``;
   when it holds a CODECOPY byte, the same for the code with ``TAG_CODEWORD`` and ``TAG_CODEEND``.
@@ -103,12 +104,24 @@ CODECOPY_BYTE = 0x39
 @dataclass(frozen=True)
 class Environment:
     """What a call sees of its context: the executing address, the caller (as integers), the value
-    sent and the calldata."""
+    sent and the calldata; the transaction's origin (None: the caller, as for a transaction's own
+    frame) and gas price; the block's number, timestamp, chain id and base fee.  The defaults are
+    ``l2.vm.BlockEnv()``'s and ``l2.vm.TxEnv``'s (chain id 1, the others 0)."""
 
     address: int = 0
     caller: int = 0
     value: int = 0
     calldata: bytes = b""
+    origin: int | None = None
+    gas_price: int = 0
+    number: int = 0
+    timestamp: int = 0
+    chain_id: int = 1
+    base_fee: int = 0
+
+    def __post_init__(self):
+        if self.origin is None:
+            object.__setattr__(self, "origin", self.caller)
 
 
 def word_chunks(value: int) -> list[int]:
@@ -227,7 +240,9 @@ def word_window(w: int, offset: int, output: bytes) -> tuple[list[int], list[int
 def environment_entries(code: bytes, env: Environment) -> np.ndarray:
     """The environment values, and the calldata words when the code holds a CALLDATALOAD byte."""
     values = [(Group.ADDRESS, env.address), (Group.CALLER, env.caller), (Group.CALLVALUE, env.value),
-              (Group.CALLDATASIZE, len(env.calldata)), (Group.CODESIZE, len(code))]
+              (Group.CALLDATASIZE, len(env.calldata)), (Group.CODESIZE, len(code)), (Group.ORIGIN, env.origin),
+              (Group.GASPRICE, env.gas_price), (Group.NUMBER, env.number), (Group.TIMESTAMP, env.timestamp),
+              (Group.CHAINID, env.chain_id), (Group.BASEFEE, env.base_fee)]
     rows = []
     for g, value in values:
         row = np.zeros(ENTRY_WIDTH, dtype=np.uint64)

@@ -575,7 +575,8 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     set_multiplicities(out, code, output_offset, bytes(output), env, storage)
     statement = VmStatement(code, gas_limit, code_status, gas_limit - gas_halt, bytes(output), output_offset,
                             env.calldata, env.caller.to_bytes(20, "big"), env.value, env.address.to_bytes(20, "big"),
-                            storage.initial, storage.final, refund)
+                            storage.initial, storage.final, refund, env.origin.to_bytes(20, "big"), env.gas_price,
+                            env.chain_id, env.number, env.timestamp, env.base_fee)
     return out, statement
 
 
@@ -650,7 +651,7 @@ def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, outpu
     unit = live & (groups == int(Group.COPYUNIT))
     where = Ti[:, L.W0_OFFSET:L.W0_OFFSET + 3] @ np.array([1, 256, 65536]) + Ti[:, L.LOFF]
     where = np.where(where > P // 2, where - P, where)  # loff is a field element, possibly negative
-    at += 5
+    at += len(environment.VALUES)
     for data, present, reads in ((env.calldata, bool(CALLDATA_READS & set(code)), Ti[:, L.KCD] == 1),
                                  (code, CODECOPY_BYTE in code, Ti[:, L.KCODE] == 1)):
         if not present:

@@ -25,6 +25,7 @@ from verifier.errors import VerificationError
 from verifier.proof import ProofOptions
 
 AIR = VmAir()
+DEFAULT_CALLER_HEX = (0xCA11E7).to_bytes(20, "big").hex()
 GAS = 1_000_000
 FAST = ProofOptions(blowup=8, num_queries=24, grinding_bits=4, fri_remainder_log=2)
 
@@ -353,6 +354,77 @@ def test_environment_is_bound():
                 replace(statement, address=bytes(19) + b"\x01")]:
         with pytest.raises(VerificationError):
             verify_bytes(encode_file(bad, proof), min_security=0)
+
+
+BLOCK_PROGRAM = (b"\x32\x3a\x46\x43\x42\x48" + b"\x01" * 5 + push(0) + b"\x52" + push(32) + push(0) + b"\xf3")
+"""ORIGIN, GASPRICE, CHAINID, NUMBER, TIMESTAMP and BASEFEE, summed and returned."""
+BLOCK_VALUES = {"origin": "0x" + "ab" * 20, "gas_price": 7 * 10**9, "chain_id": 1337, "number": 42,
+                "timestamp": 1_700_000_000, "base_fee": 2**200 + 5}
+
+
+def _block_run(gas: int = 30_000, **values):
+    from l2.evm_cli import DEFAULT_CALLER, parse_context
+    block_env, tx_env = parse_context(DEFAULT_CALLER, **values)
+    trace = record_run(BLOCK_PROGRAM, gas=gas, block_env=block_env, tx_env=tx_env)
+    return trace, *witness_for(BLOCK_PROGRAM, gas, trace, block_env, tx_env)
+
+
+@pytest.mark.parametrize("values", [{}, BLOCK_VALUES])
+def test_block_values_satisfy_every_constraint(values):
+    trace, matrix, statement = _block_run(**values)
+    expected = sum(int(v, 16) if isinstance(v, str) else v for v in {
+        "origin": "0x" + DEFAULT_CALLER_HEX, "gas_price": 0, "chain_id": 1, "number": 0, "timestamp": 0,
+        "base_fee": 0, **values}.values()) % 2**256
+    assert trace.result.status == "success" and int.from_bytes(trace.result.output, "big") == expected
+    assert statement.timestamp == values.get("timestamp", 0) and statement.chain_id == values.get("chain_id", 1)
+    assert_satisfied(matrix, statement)
+
+
+def test_block_values_match_run_and_are_bound():
+    """`l2 evm run` and `l2 evm prove` agree on the block values; each statement field is bound."""
+    from dataclasses import replace
+
+    from prover.stark import prove
+    ran = run_code(BLOCK_PROGRAM, gas=30_000, **BLOCK_VALUES)
+    report = prove_code(BLOCK_PROGRAM, gas=30_000, options=FAST, **BLOCK_VALUES)
+    assert report["output"] == ran["output"] and report["gas_used"] == ran["gas_used"]
+    assert (report["origin"], report["gas_price"], report["chain_id"], report["block_number"], report["timestamp"],
+            report["base_fee"]) == tuple(BLOCK_VALUES.values())
+    _, matrix, statement = _block_run(**BLOCK_VALUES)
+    proof = prove(AIR, matrix, statement, FAST).to_bytes()
+    data = encode_file(statement, proof)
+    assert decode_file(data) == (statement, proof)
+    verify_bytes(data, min_security=0)
+    for bad in [replace(statement, origin=bytes(20)), replace(statement, gas_price=statement.gas_price + 1),
+                replace(statement, chain_id=1), replace(statement, block_number=43),
+                replace(statement, timestamp=statement.timestamp - 1), replace(statement, base_fee=5)]:
+        with pytest.raises(VerificationError):
+            verify_bytes(encode_file(bad, proof), min_security=0)
+
+
+def test_block_value_flags_of_both_commands(tmp_path):
+    import json
+
+    import typer
+    from typer.testing import CliRunner
+
+    from l2.evm_commands import evm_app
+    app = typer.Typer()
+    app.add_typer(evm_app, name="evm")
+    runner = CliRunner()
+    flags = ["--code", "0x" + BLOCK_PROGRAM.hex(), "--gas", "30000", "--origin", BLOCK_VALUES["origin"],
+             "--gas-price", "7000000000", "--chain-id", "1337", "--number", "42", "--timestamp", "0x6553f100",
+             "--base-fee", str(2**200 + 5), "--json"]
+    r = runner.invoke(app, ["evm", "run", *flags])
+    assert r.exit_code == 0, r.output
+    ran = json.loads(r.output)
+    out = tmp_path / "b.proof"
+    r = runner.invoke(app, ["evm", "prove", *flags, "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    proved = json.loads(r.output)
+    assert proved["output"] == ran["output"] and proved["timestamp"] == 1_700_000_000
+    r = runner.invoke(app, ["evm", "run", *flags[:4], "--origin", "0x12", "--json"])
+    assert r.exit_code == 1 and "origin" in r.output
 
 
 def test_output_and_its_offset_are_bound():

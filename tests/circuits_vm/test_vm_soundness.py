@@ -1052,6 +1052,42 @@ def m_caller_wrong():
     return matrix, st, {BUS}
 
 
+def _env_value_wrong(op: int, value: int):
+    """The opcode ``op`` pushes ``value``, which is not the public value of its kind."""
+    matrix, st = false_result(bytes([op]) + b"\x50\x00", 0, value)
+    return matrix, st, {BUS}
+
+
+def m_origin_wrong():
+    """ORIGIN pushes the executing address (ADDRESS's entry, not ORIGIN's)."""
+    return _env_value_wrong(0x32, ENV.address)
+
+
+def m_gasprice_wrong():
+    """GASPRICE pushes the call's value (CALLVALUE's entry)."""
+    return _env_value_wrong(0x3A, ENV.value)
+
+
+def m_chainid_wrong():
+    """CHAINID pushes 0 (the value of the NUMBER, TIMESTAMP, GASPRICE and BASEFEE entries)."""
+    return _env_value_wrong(0x46, 0)
+
+
+def m_number_wrong():
+    """NUMBER pushes 1 (CHAINID's value)."""
+    return _env_value_wrong(0x43, ENV.chain_id)
+
+
+def m_timestamp_wrong():
+    """TIMESTAMP pushes a time the statement does not give."""
+    return _env_value_wrong(0x42, 1_700_000_000)
+
+
+def m_basefee_wrong():
+    """BASEFEE pushes the calldata's size (CALLDATASIZE's entry)."""
+    return _env_value_wrong(0x48, len(CALLDATA))
+
+
 def m_calldataload_wrong_word():
     """CALLDATALOAD 3 pushes the calldata word from 4."""
     matrix, st = false_result(push(3) + b"\x35\x50\x00", 1, calldata_word(4))
@@ -1479,7 +1515,8 @@ CATALOGUE = {f.__name__[2:]: with_zero_tests(f) for f in [
     m_expansion_short_end, m_expansion_quadratic_underpaid, m_expansion_not_grown, m_offset_high_byte_ignored,
     m_size_high_byte_ignored, m_mload_wrong_value, m_mstore_lost, m_mstore8_wrong_byte, m_read_time_not_earlier, m_stale_memory_read,
     m_init_not_zero, m_duplicate_word_row, m_access_at_other_offset, m_msize_wrong, m_return_data_hidden,
-    m_return_data_altered, m_output_without_return, m_caller_wrong, m_calldataload_wrong_word,
+    m_return_data_altered, m_output_without_return, m_caller_wrong, m_origin_wrong, m_gasprice_wrong,
+    m_chainid_wrong, m_number_wrong, m_timestamp_wrong, m_basefee_wrong, m_calldataload_wrong_word,
     m_calldataload_claims_past_end, m_calldataload_past_end_nonzero, m_calldataload_high_offset,
     m_copy_wrong_source, m_copy_ends_early, m_copy_past_end_unchecked, m_mcopy_wrong_word,
     m_sload_wrong_value, m_sstore_underpaid, m_refund_inflated, m_storage_stale_read, m_storage_wrong_original,
@@ -1489,7 +1526,8 @@ CATALOGUE = {f.__name__[2:]: with_zero_tests(f) for f in [
 
 PROVED_BY_DEFAULT = {"mod_wraps_past_2_256", "slt_sign_bit_hidden", "add_result", "carry_not_a_bit", "stale_read", "wrong_gas", "skipped_instruction",
                      "jump_to_non_jumpdest", "unproven_opcode_as_add", "fake_table_entry", "xor_result",
-                     "shift_wrong_byte_position", "valid_target_made_up_gap", "false_overflow_low_sp"}
+                     "shift_wrong_byte_position", "valid_target_made_up_gap", "false_overflow_low_sp",
+                     "timestamp_wrong"}
 """The cheats whose refused proofs run in the default test run (the rest are marked slow)."""
 
 
@@ -1850,6 +1888,8 @@ def test_every_proven_opcode_has_a_constraint_group_and_a_mutation():
         Group.CALLDATACOPY: "copy_wrong_source", Group.CODECOPY: "copy_past_end_unchecked",
         Group.MCOPY: "mcopy_wrong_word", Group.SLOAD: "sload_wrong_value", Group.SSTORE: "sstore_underpaid",
         Group.MUL: "mul_result", Group.DIV: "div_remainder_too_big", Group.MOD: "mod_wraps_past_2_256", Group.COPYSIZE: "copy_ends_early", Group.COPYUNIT: "copy_wrong_source",
+        Group.ORIGIN: "origin_wrong", Group.GASPRICE: "gasprice_wrong", Group.CHAINID: "chainid_wrong",
+        Group.NUMBER: "number_wrong", Group.TIMESTAMP: "timestamp_wrong", Group.BASEFEE: "basefee_wrong",
     }
     # the other environment opcodes share CALLER's lookup: a wrong value has no entry
     for g in (Group.ADDRESS, Group.CALLVALUE, Group.CALLDATASIZE, Group.CODESIZE):

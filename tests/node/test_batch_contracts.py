@@ -297,7 +297,7 @@ def test_malformed_proof_bytes_are_refused(statement, proven):
     for cut in (0, 3, 8, 9, 20, len(advice) - 1, len(advice), len(advice) + 5):
         with pytest.raises(ProofFormatError):
             verify_batch(statement, proof[:cut], min_security=0)
-    bad_header = [b"L2BX" + proof[4:], proof[:4] + b"\x02" + proof[5:],
+    bad_header = [b"L2BX" + proof[4:], proof[:4] + b"\x7f" + proof[5:],
                   proof[:5] + (2**31).to_bytes(4, "big") + proof[9:],            # count past the end
                   proof + b"\x00"]
     first, second = sorted(runs)[:2]
