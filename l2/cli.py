@@ -195,7 +195,7 @@ app = typer.Typer(
 )
 account_app = typer.Typer(help="Accounts and balances.", no_args_is_help=True)
 tx_app = typer.Typer(help="Send, deploy and inspect transactions.", no_args_is_help=True)
-batch_app = typer.Typer(help="Seal and inspect batches.", no_args_is_help=True)
+batch_app = typer.Typer(help="Seal, inspect, prove, verify and export batches.", no_args_is_help=True)
 app.add_typer(account_app, name="account")
 app.add_typer(tx_app, name="tx")
 app.add_typer(batch_app, name="batch")
