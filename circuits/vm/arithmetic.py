@@ -1,4 +1,5 @@
-"""Arithmetic opcodes: ADD and SUB on the shared adder; MUL, DIV and MOD on the multiplication chiplet.
+"""Arithmetic opcodes: ADD and SUB on the shared adder; MUL, DIV and MOD on the multiplication chiplet;
+SIGNEXTEND on the shift chiplet.
 
     ADD   c = a + b mod 2^256     ⟺  a + b = c + 2^256·carry     route (W0 +1, W1 +1, W2 −1)
     SUB   c = a − b mod 2^256     ⟺  b + c = a + 2^256·carry     route (W0 −1, W1 +1, W2 +1)
@@ -10,6 +11,12 @@ A division by zero gives 0 and needs no chiplet: the second zero test reads the 
 
     askd = (s_div + s_mod) · (1 − err) · (1 − zflag2)        the request's numerator for DIV and MOD
     (s_div + s_mod) · zflag2 · Σ W2 = 0                      b = 0 ⟹ the result is 0
+
+SIGNEXTEND(b, x) (gas 5, b = W0, x = W1, result in W2) asks the shift chiplet
+(:mod:`circuits.vm.shift_chiplet`), which picks byte b with its one-hot window, pins that byte's
+sign bit with a range-checked helper and fills the bytes above b with 255 · sign (b ≥ 32: the
+result is x; b = 31 takes byte 31 as the sign byte, which also gives x).  The CPU row's second zero
+test reads b's bytes 1 … 31 (zflag2 = [b < 256]), which the chiplet receives with the request.
 
 Stack: all consume a (C0, sp−1) and b (C1, sp−2) and produce at sp−2.
 """

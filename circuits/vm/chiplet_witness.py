@@ -14,7 +14,8 @@ from circuits.vm.opcodes import Group
 from circuits.vm.tables import and_key
 
 BITWISE_FLAGS = {Group.AND: L.CH_AND, Group.OR: L.CH_OR, Group.XOR: L.CH_XOR}
-SHIFT_FLAGS = {Group.SHL: L.CH_SHL, Group.SHR: L.CH_SHR, Group.BYTE: L.CH_BYTE}
+SHIFT_FLAGS = {Group.SHL: L.CH_SHL, Group.SHR: L.CH_SHR, Group.BYTE: L.CH_BYTE, Group.SAR: L.CH_SAR,
+               Group.SIGNEXTEND: L.CH_SX}
 ROWS_PER_INSTANCE = 2
 
 
@@ -41,7 +42,7 @@ def bitwise_rows(groups: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray
 
 
 def shift_rows(groups: np.ndarray, s: np.ndarray, a: np.ndarray, result: np.ndarray, small: np.ndarray) -> np.ndarray:
-    """(2m, WIDTH) rows proving result = SHL/SHR/BYTE(s, a) for m instances."""
+    """(2m, WIDTH) rows proving result = SHL/SHR/SAR/BYTE/SIGNEXTEND(s, a) for m instances."""
     m = len(groups)
     out = np.zeros((2 * m, L.WIDTH), dtype=np.int64)
     out[:, L.CH_POW] = 1  # 2^r with r = 0 wherever the shift chiplet does not set r
@@ -49,23 +50,27 @@ def shift_rows(groups: np.ndarray, s: np.ndarray, a: np.ndarray, result: np.ndar
     for g, col in SHIFT_FLAGS.items():
         first[:, col] = groups == int(g)
     is_byte = groups == int(Group.BYTE)
-    is_shr = groups == int(Group.SHR)
+    is_sx = groups == int(Group.SIGNEXTEND)
+    is_sar = groups == int(Group.SAR)
+    is_down = (groups == int(Group.SHR)) | is_sar
+    picks = is_byte | is_sx  # BYTE and SIGNEXTEND pick one byte: no product, an in-range flag
     s0 = s[:, 0]
     small = small.astype(np.int64)
-    mul_active = small * (~is_byte)
+    mul_active = small * (~picks)
     r = np.where(mul_active == 1, s0 & 7, 0)
     q = np.where(mul_active == 1, s0 >> 3, 0)
-    inr = (is_byte & (small == 1) & (s0 < 32)).astype(np.int64)
+    inr = (picks & (small == 1) & (s0 < 32)).astype(np.int64)
     pow2 = np.left_shift(1, r)
-    m_col = np.where(is_byte, 0, np.where(is_shr, 256 // pow2, pow2))
+    m_col = np.where(picks, 0, np.where(is_down, 256 // pow2, pow2))
     first[:, L.CH_SMALL] = small
     first[:, L.CH_INR] = inr
+    first[:, L.CH_NEG] = is_sar & (a[:, 31] >> 7 == 1)
     first[:, L.CH_BITS:L.CH_BITS + 3] = np.stack([r & 1, (r >> 1) & 1, (r >> 2) & 1], axis=1)
     first[:, L.CH_POW] = pow2
     first[:, L.CH_M] = m_col
     _set_word(first, L.W0_OFFSET, s)
     _set_word(first, L.W1_OFFSET, a)
-    # y = a · m as 33 bytes (y_32 is the last carry), for SHL and SHR
+    # y = a · m as 33 bytes (y_32 is the last carry), for SHL, SHR and SAR
     y = np.zeros((m, 32), dtype=np.int64)
     carry = np.zeros((m, 32), dtype=np.int64)
     c = np.zeros(m, dtype=np.int64)
@@ -74,14 +79,19 @@ def shift_rows(groups: np.ndarray, s: np.ndarray, a: np.ndarray, result: np.ndar
         y[:, k] = t & 0xFF
         c = t >> 8
         carry[:, k] = c
-    y[is_byte] = 0
-    carry[is_byte] = 0
-    y[is_byte, 0] = ((small - inr) * (s0 - 32))[is_byte]
+    y[picks] = 0
+    carry[picks] = 0
+    y[picks, 0] = ((small - inr) * (s0 - 32))[picks]
+    # SIGNEXTEND: the sign of byte b and its helper y_1 = 2·(a_b − 128·sxs)
+    sign_byte = np.where(inr == 1, a[np.arange(m), np.minimum(s0, 31)], 0)
+    sxs = (is_sx & (sign_byte >> 7 == 1)).astype(np.int64)
+    first[:, L.CH_SXS] = sxs
+    y[is_sx, 1] = (2 * (sign_byte - 128 * sxs))[is_sx]
     _set_word(first, L.W2_OFFSET, y)
-    # the one-hot byte position: q for SHL/SHR, 31 − i for BYTE
+    # the one-hot byte position: q for the shifts, 31 − i for BYTE, b for SIGNEXTEND
     h = np.zeros((m, 32), dtype=np.int64)
-    position = np.where(is_byte, 31 - np.minimum(s0, 31), q)
-    active = np.where(is_byte, inr, mul_active) == 1
+    position = np.where(is_byte, 31 - np.minimum(s0, 31), np.where(is_sx, np.minimum(s0, 31), q))
+    active = np.where(picks, inr, mul_active) == 1
     h[np.nonzero(active)[0], position[active]] = 1
     second[:, L.CH_SH2] = 1
     _set_word(second, L.W0_OFFSET, result)

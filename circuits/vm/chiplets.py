@@ -13,11 +13,14 @@ multiplication chiplet, :mod:`circuits.vm.mul_chiplet`, six, answering from its 
 **Requests.**  A CPU row whose opcode a chiplet proves sends, with numerator s_op · (1 − err), the
 tuple
 
-    (TAG_REQUEST + group code, zflag2, W0, W1, W2)               (98 fields, β-compressed)
+    (TAG_REQUEST + group code, zflag2, sb, W0, W1, W2)           (99 fields, β-compressed)
 
 and the first row of a chiplet instance answers with numerator −ch_op and the tuple
 
-    (TAG_REQUEST + group code of ch_op, ch_small, W0, W1, W2 of the next row's W0)
+    (TAG_REQUEST + group code of ch_op, ch_small, ch_neg, W0, W1, W2 of the next row's W0)
+
+(sb is the sign bit of W1 on SAR rows and 0 on every other row that asks, see
+:mod:`circuits.vm.comparison`; ch_neg is SAR's sign on the shift chiplet and 0 elsewhere.)
 
 in one auxiliary column of the LogUp sum (it reads the next row, so its pinning constraint skips the
 last row and an assertion sets it to 0 there).  The tags are linear in the one-hot selectors and
@@ -26,9 +29,9 @@ only if every proven operation has exactly the answers the CPU asked for: the ch
 word the CPU pushed.
 
 **Flags.**  The answering rows' flags (one per opcode: ch_and, ch_or, ch_xor, ch_shl, ch_shr, ch_byte,
-ch_mul, ch_div, ch_mod) and the other rows' flags are bits, at most one is set on a row, and only on halted rows that
-do not drain.  Each chiplet module ties its two rows together: row 1 ⟹ the next row is its row 2,
-and a row 2 follows a row 1.
+ch_sar, ch_sx, ch_mul, ch_div, ch_mod) and the other rows' flags are bits, at most one is set on a row,
+and only on halted rows that do not drain.  Each chiplet module ties its two rows together: row 1 ⟹
+the next row is its row 2, and a row 2 follows a row 1.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from circuits.vm.tables import TAG_REQUEST
 
 FIRST_ROW_FLAGS: dict[Group, str] = {
     Group.AND: "ch_and", Group.OR: "ch_or", Group.XOR: "ch_xor",
-    Group.SHL: "ch_shl", Group.SHR: "ch_shr", Group.BYTE: "ch_byte",
+    Group.SHL: "ch_shl", Group.SHR: "ch_shr", Group.BYTE: "ch_byte", Group.SAR: "ch_sar", Group.SIGNEXTEND: "ch_sx",
     Group.MUL: "ch_mul", Group.DIV: "ch_div", Group.MOD: "ch_mod",
 }
 """Each opcode a chiplet proves, with the flag of its instances' first row."""
@@ -57,7 +60,7 @@ which answer over their own bus columns."""
 STORAGE_FLAGS = ("ch_sld", "ch_sst", "ch_s2", "ch_slot", "ch_slot2")
 """The storage chiplet's rows (:mod:`circuits.vm.storage_chiplet`)."""
 ALL_FLAGS = (*FIRST_ROW_FLAGS.values(), *SECOND_ROW_FLAGS, *MEMORY_FLAGS, *STORAGE_FLAGS)
-REQUEST_FIELDS = 2 + 3 * 32
+REQUEST_FIELDS = 3 + 3 * 32
 
 
 def any_flag(row: Row) -> Any:
@@ -73,7 +76,7 @@ def request_numerator(row: Row) -> Any:
 def request_fp(row: Row, betas: list) -> Any:
     tag = E.total(row.s(g) * (TAG_REQUEST + int(g)) for g in FIRST_ROW_FLAGS)
     words = [*row.w0, *row.w1, *row.w2]
-    return E.lincomb(betas[1:REQUEST_FIELDS], [row.zflag2, *words]) + tag
+    return E.lincomb(betas[1:REQUEST_FIELDS], [row.zflag2, row.sb, *words]) + tag
 
 
 def response_numerator(row: Row) -> Any:
@@ -83,7 +86,7 @@ def response_numerator(row: Row) -> Any:
 def response_fp(cur: Row, nxt: Row, betas: list) -> Any:
     tag = E.total(getattr(cur, f) * (TAG_REQUEST + int(g)) for g, f in FIRST_ROW_FLAGS.items())
     words = [*cur.w0, *cur.w1, *nxt.w0]
-    return E.lincomb(betas[1:REQUEST_FIELDS], [cur.ch_small, *words]) + tag
+    return E.lincomb(betas[1:REQUEST_FIELDS], [cur.ch_small, cur.ch_neg, *words]) + tag
 
 
 def constraints(cur: Row, nxt: Row) -> list[Constraint]:

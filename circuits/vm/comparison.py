@@ -15,7 +15,9 @@ is A_15 + 2^15 − 2^16·sa (still in [0, 2^16)), so the adder's top identity ga
     ha = s_signed·(2·a_31 − 256·sa),  ha ∈ [0, 256)
 
 so a_31 − 128·sa ∈ [0, 128) (an odd ha would need a_31 − 128·sa = ha/2 mod p, far outside
-[−128, 256)), i.e. sa is a's top bit; the same for b.
+[−128, 256)), i.e. sa is a's top bit; the same for b, whose sign bit sb is also pinned on SAR rows
+(s_slt + s_sgt + s_sar in place of s_signed): SAR sends it to the shift chiplet with its request, and
+the adder's signed term is 0 there (s_slt − s_sgt = 0).
 
 EQ and ISZERO use the zero test, shared with JUMPI's condition: a byte sum z (bytes are
 non-negative and 32 · 255 < p, so z = 0 exactly when the word is 0) with
@@ -30,7 +32,7 @@ and P2 produces the word (res, 0, …, 0).  Stack: LT, GT, EQ consume a, b and p
 ISZERO consumes a and produces at sp−1; gas 3.
 
 A second zero test (zflag2, zinv2, same two identities) reads bytes 2…31 of a jump target (zflag2 =
-[target < 2^16]), bytes 1…31 of a shift amount or BYTE index (zflag2 = [W0 < 256], which the shift
+[target < 2^16]), bytes 1…31 of a shift amount, BYTE index or SIGNEXTEND byte number (zflag2 = [W0 < 256], which the shift
 chiplet receives with the request), the size RETURN or REVERT pops (zflag2 = [no output]) and
 bytes 3…31 of CALLDATALOAD's offset (zflag2 = [offset < 2^24]), a copy's size (zflag2 = [size = 0])
 and the divisor of DIV and MOD (zflag2 = [b = 0]).
@@ -55,13 +57,16 @@ ZERO_TEST_ROUTES = {Group.ISZERO: "w0", Group.EQ: "w2", Group.JUMPI: "w1"}
 """Which word the zero test reads for each group."""
 
 ZERO_TEST2_ROUTES = {Group.JUMP: ("w0", 2), Group.JUMPI: ("w0", 2), Group.SHL: ("w0", 1), Group.SHR: ("w0", 1),
-                     Group.BYTE: ("w0", 1), Group.RETURN: ("w1", 0), Group.REVERT: ("w1", 0),
+                     Group.BYTE: ("w0", 1), Group.SAR: ("w0", 1), Group.SIGNEXTEND: ("w0", 1),
+                     Group.RETURN: ("w1", 0), Group.REVERT: ("w1", 0),
                      Group.CALLDATALOAD: ("w0", 3), Group.COPYSIZE: ("w0", 0), Group.DIV: ("w1", 0),
                      Group.MOD: ("w1", 0)}
 """For each group, the word and the first byte the second zero test reads (word[from:])."""
 
 BOOLEAN_RESULT = (Group.LT, Group.GT, Group.SLT, Group.SGT, Group.EQ, Group.ISZERO)
 SIGNED = (Group.SLT, Group.SGT)
+SIGNED_B = (Group.SLT, Group.SGT, Group.SAR)
+"""The groups whose second operand W1 has its sign bit sb pinned (SAR sends it to the shift chiplet)."""
 
 
 def zero_test_sum(row: Row):
@@ -82,6 +87,7 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
     res = ordered * carry_out + (cur.s(Group.EQ) + cur.s(Group.ISZERO)) * cur.zflag
     z2 = zero_test2_sum(cur)
     signed = signed_selector(cur)
+    signed_b = E.total(cur.s(g) for g in SIGNED_B)
     return [
         Constraint("zflag = 1 − z·zinv", cur.zflag + z * cur.zinv - 1, 3, True),
         Constraint("zflag · z = 0", cur.zflag * z, 3, True),
@@ -89,9 +95,9 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
         Constraint("zflag2 · z2 = 0", cur.zflag2 * z2, 3, True),
         Constraint("res = comparison result", cur.res - res, 2, True),
         Constraint("sa is a's sign bit on SLT/SGT, 0 elsewhere", cur.sa * (signed - cur.sa), 2, True),
-        Constraint("sb is b's sign bit on SLT/SGT, 0 elsewhere", cur.sb * (signed - cur.sb), 2, True),
+        Constraint("sb is b's sign bit on SLT/SGT/SAR, 0 elsewhere", cur.sb * (signed_b - cur.sb), 2, True),
         Constraint("ha = 2·a_31 − 256·sa", cur.ha - signed * (2 * cur.w0[31] - 256 * cur.sa), 2, True),
-        Constraint("hb = 2·b_31 − 256·sb", cur.hb - signed * (2 * cur.w1[31] - 256 * cur.sb), 2, True),
+        Constraint("hb = 2·b_31 − 256·sb", cur.hb - signed_b * (2 * cur.w1[31] - 256 * cur.sb), 2, True),
     ]
 
 

@@ -26,7 +26,8 @@ Main trace (base-field columns), left to right::
   destination, source, bytes left, size, source kind, copy id, unit type and flags, lookup offset), a
   storage step's gas and refund change, the refund counter rf and succ, askd (a DIV or MOD by a
   non-zero divisor asks the multiplication chiplet), the stack addresses of slots C0, C1, P3, the production times of the
-  consumed words, the out-of-gas gap, and the sign bits sa, sb of SLT/SGT's operands.
+  consumed words, the out-of-gas gap, and the sign bits sa, sb of SLT/SGT's operands (sb is also the
+  sign of SAR's value).
 * W0, W1, W2: 256-bit words as 32 little-endian bytes (limb 0 is the least significant).  W0 and W1
   are the words consumed through slots C0 and C1; W2 is the produced word or, for comparisons, the
   difference word d of the adder (see :mod:`circuits.vm.adder`), or a step's byte-sized witness
@@ -36,12 +37,12 @@ Main trace (base-field columns), left to right::
 * carries: one carry bit per pair of bytes of the shared 256-bit adder.
 * range limbs: bytes that prove gas ∈ [0, 2^30), 1024 − sp ≥ 0, the underflow test, that every
   consumed word was produced earlier (time gaps, 3 bytes per consuming slot), and the two sign-bit
-  helpers ha, hb of SLT/SGT.
+  helpers ha, hb of SLT/SGT (hb also of SAR).
 * chiplets: one flag per chiplet row kind, the shift chiplet's scalars (small, r's bits, 2^r, the
-  multiplier m, BYTE's in-range flag), the memory chiplet's word index and version times (mw, mt1,
-  mt2, mtn) and lastw, the latest memory-word row's index (−1 until the first word row), the storage
-  chiplet's version times, warm flag, gas and refund, and its six zero tests (flags, inverses) with
-  five helper products — the zero tests are filled on every row, the rest is zero on CPU rows.
+  multiplier m, BYTE's and SIGNEXTEND's in-range flag, SAR's sign neg, SIGNEXTEND's sign sxs), the
+  memory chiplet's word index and version times (mw, mt1, mt2, mtn) and lastw, the latest
+  memory-word row's index (−1 until the first word row), the storage chiplet's version times, warm
+  flag, gas and refund, and its six zero tests (flags, inverses) with five helper products — the zero tests are filled on every row, the rest is zero on CPU rows.
 * table: the fixed-entry region.  E marks a row holding an entry, M counts how often it is looked
   up, ONE marks entries that must be looked up exactly once, F0..F23 are its fields (F0 is the tag).
 
@@ -161,7 +162,8 @@ TD1 = _alloc(3)
 """t − t_prod − 1 for slots C0 and C1 as three bytes: each consumed word was produced earlier."""
 HA = _alloc()
 HB = _alloc()
-"""2·(top byte − 128·sign bit) of SLT/SGT's operands as bytes: each sign bit is the top bit (0 elsewhere)."""
+"""2·(top byte − 128·sign bit) of SLT/SGT's operands (hb: also SAR's value) as bytes: each sign bit is the
+top bit (0 elsewhere)."""
 CPU_WIDTH = _next
 
 # ---- chiplet flags and helpers (see circuits.vm.chiplets) --------------------------------------------
@@ -172,12 +174,16 @@ CH_BW2 = _alloc()
 CH_SHL = _alloc()
 CH_SHR = _alloc()
 CH_BYTE = _alloc()
+CH_SAR = _alloc()
+CH_SX = _alloc()
 CH_SH2 = _alloc()
 CH_SMALL = _alloc()
 CH_BITS = _alloc(3)
 CH_POW = _alloc()
 CH_M = _alloc()
 CH_INR = _alloc()
+CH_NEG = _alloc()
+CH_SXS = _alloc()
 CH_M0 = _alloc()
 CH_MLD = _alloc()
 CH_MST = _alloc()
@@ -329,7 +335,7 @@ _NAMED = {
     "sa": SA, "sb": SB, "ha": HA, "hb": HB, "e_oog": E_OOG, "e_uf": E_UF, "e_of": E_OF, "e_jd": E_JD, "zflag2": ZFLAG2, "zinv2": ZINV2, "a0": A0, "a1": A1, "a3": A3, "tp0": TP0, "tp1": TP1, "oogd": OOGD,
     "e": T_E, "m": T_M,
     "ch_and": CH_AND, "ch_or": CH_OR, "ch_xor": CH_XOR, "ch_bw2": CH_BW2, "ch_shl": CH_SHL, "ch_shr": CH_SHR,
-    "ch_byte": CH_BYTE, "ch_sh2": CH_SH2, "ch_small": CH_SMALL, "ch_pow": CH_POW, "ch_m": CH_M, "ch_inr": CH_INR,
+    "ch_byte": CH_BYTE, "ch_sar": CH_SAR, "ch_sx": CH_SX, "ch_neg": CH_NEG, "ch_sxs": CH_SXS, "ch_sh2": CH_SH2, "ch_small": CH_SMALL, "ch_pow": CH_POW, "ch_m": CH_M, "ch_inr": CH_INR,
     "ms": MS, "mq": MQ, "mg": MG, "need": NEED, "xa": XA, "mret": MRET, "cda": CDA, "cdb": CDB,
     "stay": STAY, "cpdst": CPDST, "cpsrc": CPSRC, "cprem": CPREM, "kcd": KCD, "kcode": KCODE, "u_rw": U_RW,
     "u_rb": U_RB, "u_ww": U_WW, "u_wb": U_WB, "ubey": UBEY, "lastu": LASTU, "lastr": LASTR, "loff": LOFF,

@@ -81,6 +81,8 @@ class Group(IntEnum):
     TIMESTAMP = 53
     CHAINID = 54
     BASEFEE = 55
+    SIGNEXTEND = 56
+    SAR = 57
 
 
 UNPROVEN = 0
@@ -129,6 +131,7 @@ SPECS: dict[Group, GroupSpec] = {
     Group.MUL: GroupSpec("arithmetic", (0x02,), 5, 2, -1, 2, 1, p2_depth=2),
     Group.DIV: GroupSpec("arithmetic", (0x04,), 5, 2, -1, 2, 1, p2_depth=2),
     Group.MOD: GroupSpec("arithmetic", (0x06,), 5, 2, -1, 2, 1, p2_depth=2),
+    Group.SIGNEXTEND: GroupSpec("arithmetic", (0x0B,), 5, 2, -1, 2, 1, p2_depth=2),
     Group.LT: GroupSpec("comparison", (0x10,), 3, 2, -1, 2, 1, p2_depth=2),
     Group.GT: GroupSpec("comparison", (0x11,), 3, 2, -1, 2, 1, p2_depth=2),
     Group.SLT: GroupSpec("comparison", (0x12,), 3, 2, -1, 2, 1, p2_depth=2),
@@ -142,6 +145,7 @@ SPECS: dict[Group, GroupSpec] = {
     Group.BYTE: GroupSpec("bitwise", (0x1A,), 3, 2, -1, 2, 1, p2_depth=2),
     Group.SHL: GroupSpec("bitwise", (0x1B,), 3, 2, -1, 2, 1, p2_depth=2),
     Group.SHR: GroupSpec("bitwise", (0x1C,), 3, 2, -1, 2, 1, p2_depth=2),
+    Group.SAR: GroupSpec("bitwise", (0x1D,), 3, 2, -1, 2, 1, p2_depth=2),
     # memory steps also pay the expansion gas (circuits.vm.memory), not a static cost
     Group.MLOAD: GroupSpec("memory", (0x51,), 3, 1, 0, 1, 1, p2_depth=1),
     Group.MSTORE: GroupSpec("memory", (0x52,), 3, 2, -2, 2, 0),

@@ -451,10 +451,11 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
             + coeff[:, 2:3] * pairs(L.W2_OFFSET) + coeff[:, 3:4] * ok_full[:, None])
     # SLT/SGT compare with both sign bits flipped (circuits.vm.comparison): sign bits and their helpers
     signed = sel[Group.SLT] + sel[Group.SGT]
+    signed_b = signed + sel[Group.SAR]  # SAR's value sign goes to the shift chiplet with its request
     T[:, L.SA] = signed * (T[:, L.W0_OFFSET + 31] >> 7)
-    T[:, L.SB] = signed * (T[:, L.W1_OFFSET + 31] >> 7)
+    T[:, L.SB] = signed_b * (T[:, L.W1_OFFSET + 31] >> 7)
     T[:, L.HA] = signed * (2 * T[:, L.W0_OFFSET + 31] - 256 * T[:, L.SA])
-    T[:, L.HB] = signed * (2 * T[:, L.W1_OFFSET + 31] - 256 * T[:, L.SB])
+    T[:, L.HB] = signed_b * (2 * T[:, L.W1_OFFSET + 31] - 256 * T[:, L.SB])
     form[:, -1] += 65536 * (sel[Group.SLT] - sel[Group.SGT]) * (T[:, L.SA] - T[:, L.SB])
     carry = np.zeros(n, dtype=np.int64)
     for k in range(L.CARRY_WIDTH):

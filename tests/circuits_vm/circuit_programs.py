@@ -7,10 +7,10 @@ import random
 
 NASTY = [0, 1, 2, 255, 256, 2**128, 2**255, 2**255 + 1, 2**256 - 2, 2**256 - 1, 0x0101010101 * 2**100]
 
-BINARY = [0x01, 0x02, 0x03, 0x04, 0x06, 0x10, 0x11, 0x12, 0x13, 0x14, 0x16, 0x17, 0x18, 0x1A, 0x1B,
-          0x1C]  # ADD MUL SUB DIV MOD LT GT SLT SGT EQ AND OR XOR BYTE SHL SHR
+BINARY = [0x01, 0x02, 0x03, 0x04, 0x06, 0x0B, 0x10, 0x11, 0x12, 0x13, 0x14, 0x16, 0x17, 0x18, 0x1A, 0x1B,
+          0x1C, 0x1D]  # ADD MUL SUB DIV MOD SIGNEXTEND LT GT SLT SGT EQ AND OR XOR BYTE SHL SHR SAR
 UNARY = [0x15, 0x19]  # ISZERO NOT
-CHIPLET_OPS = [0x16, 0x17, 0x18, 0x1A, 0x1B, 0x1C]  # AND OR XOR BYTE SHL SHR
+CHIPLET_OPS = [0x16, 0x17, 0x18, 0x1A, 0x1B, 0x1C, 0x1D, 0x0B]  # AND OR XOR BYTE SHL SHR SAR SIGNEXTEND
 SHIFTS = [0, 1, 7, 8, 9, 31, 32, 33, 248, 255, 256, 257, 2**64, 2**255]
 
 
@@ -47,8 +47,9 @@ def nasty_arithmetic() -> bytes:
 
 
 def nasty_bitwise() -> bytes:
-    """AND, OR, XOR, BYTE, SHL and SHR on every ordered pair of nasty words and shift amounts (each
-    amount also as BYTE's index): every byte position, every bit offset, and the ≥ 256 / ≥ 32 cases."""
+    """AND, OR, XOR, BYTE, SHL, SHR, SAR and SIGNEXTEND on every ordered pair of nasty words and shift
+    amounts (each amount also as BYTE's index and SIGNEXTEND's byte number): every byte position, every
+    bit offset, and the ≥ 256 / ≥ 32 cases."""
     words = [0, 1, 0x80, 2**255, 2**256 - 1, 0x0123456789ABCDEF_FEDCBA9876543210 * (2**128 + 1),
              0xF0F0F0F0 * 2**200 + 0x0F0F]
     out = bytearray()
@@ -60,6 +61,27 @@ def nasty_bitwise() -> bytes:
         for j in range(k):            # second operand: words[j], DUP(k + 1 − j) deep
             for op in CHIPLET_OPS:
                 out += bytes([0x7F + (k + 1 - j), 0x81, op, 0x50])  # DUP words[j], DUP2 (v), op, POP
+        out += b"\x50"
+    return bytes(out) + b"\x00"
+
+
+SIGN_WORDS = [0, 1, 0x7F, 0x80, 0xFF, 2**255, 2**255 - 1, 2**256 - 1, 2**256 - 0x80,
+              int.from_bytes(bytes(range(0x70, 0x90)), "big"), int.from_bytes(bytes(range(0x8F, 0x6F, -1)), "big")]
+"""Words whose bytes take both signs at every position (the last two alternate around 0x80 byte by byte)."""
+SIGNEXTEND_BYTES = [*range(34), 255, 256, 2**64, 2**255, 2**256 - 1]
+SAR_SHIFTS = [0, 1, 7, 8, 9, 31, 127, 248, 254, 255, 256, 257, 2**64, 2**255, 2**256 - 1]
+
+
+def nasty_signed() -> bytes:
+    """SIGNEXTEND at every byte number 0 … 33 and huge ones, and SAR by every edge shift, on words
+    with both signs at every byte (positive, negative, 0 and all ones)."""
+    out = bytearray()
+    for w in SIGN_WORDS:
+        out += push32(w)
+        for b in SIGNEXTEND_BYTES:
+            out += b"\x80" + push(b) + b"\x0b\x50"   # DUP1 (w), PUSH b, SIGNEXTEND, POP
+        for shift in SAR_SHIFTS:
+            out += b"\x80" + push(shift) + b"\x1d\x50"  # DUP1 (w), PUSH shift, SAR, POP
         out += b"\x50"
     return bytes(out) + b"\x00"
 

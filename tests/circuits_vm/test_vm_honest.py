@@ -9,7 +9,7 @@ import random
 import numpy as np
 import pytest
 from circuit_programs import (COPY_CALLDATA, STORAGE, nasty_arithmetic, nasty_bitwise, nasty_copies, nasty_division,
-                              nasty_memory, push, push32, random_program, stack_program, storage_program)
+                              nasty_memory, nasty_signed, push, push32, random_program, stack_program, storage_program)
 
 from circuits.air import find_violations
 from circuits.vm import opcodes as circuit_opcodes
@@ -112,12 +112,43 @@ def test_nasty_bitwise_and_shifts_satisfy_every_constraint():
     assert_satisfied(matrix, statement)
 
 
+def test_nasty_signextend_and_sar_satisfy_every_constraint():
+    """SIGNEXTEND at byte numbers 0 … 33 and huge ones, SAR by 0, 1, 7, 8, 255, 256, 2^255 …, on words
+    of both signs at every byte; the pushed results are the VM's."""
+    trace, matrix, statement = honest(nasty_signed())
+    assert trace.result.status == "success"
+    signed = [s for s in trace.steps if s.opcode in (0x0B, 0x1D)]
+    assert len(signed) > 500
+    for s in signed:
+        b, x = s.pops
+        if s.opcode == 0x0B:
+            want = x if b >= 31 else ((x & ((1 << 8 * b + 8) - 1)) ^ (1 << 8 * b + 7)) - (1 << 8 * b + 7)
+        else:
+            want = (x - (x >> 255 << 256)) >> min(b, 256)
+        assert s.pushes[0] == want % 2**256, (hex(s.opcode), b, hex(x))
+    assert_satisfied(matrix, statement)
+
+
+def test_signextend_and_sar_prove_and_verify():
+    code = (push32(2**256 - 0x1234) + push(1) + b"\x0b" + push(0x80) + push(0) + b"\x0b\x16" + push(40) + b"\x0b"
+            + push32(2**255 + 7) + push(255) + b"\x1d\x18" + push32(2**255) + push(256) + b"\x1d\x17"
+            + push(3) + push(1) + b"\x1d\x01" + push(0) + b"\x52" + push(32) + push(0) + b"\xf3")
+    trace, matrix, statement = honest(code)
+    assert trace.result.status == "success"
+    from prover.stark import prove
+    from verifier.stark import verify
+    verify(AIR, prove(AIR, matrix, statement, FAST).to_bytes(), statement, min_security=0)
+
+
 @pytest.mark.parametrize("code,gas", [
     (push(2) + push(0) + push(0) + b"\x37", 9),      # CALLDATACOPY with 2 gas left: out of gas (static 3)
     (push(2) + push(0) + push(0) + b"\x5e", 8),      # MCOPY with 1 gas left
     (push(2) + push(3) + b"\x04", 10),               # DIV with 4 gas left (static 5)
     (push(2) + b"\x51", 5),                          # MLOAD with 2 gas left
     (push(2) + push(3) + b"\x1b", 8),                # SHL with 2 gas left
+    (push(2) + push32(2**256 - 1) + b"\x1d", 8),     # SAR of a negative word with 2 gas left
+    (push32(2**256 - 1) + push(3) + b"\x0b", 10),    # SIGNEXTEND with 4 gas left (static 5)
+    (push(3) + b"\x0b", GAS),                        # SIGNEXTEND underflows
     (push(2) + b"\x5e", GAS),                         # MCOPY underflows
 ])
 def test_failing_chiplet_and_copy_steps_satisfy_every_constraint(code, gas):
@@ -280,7 +311,7 @@ def test_default_options_reach_100_bits(tmp_path):
 @pytest.mark.parametrize("code,needle,gas", [
     (push(2) + push(3) + b"\x05\x00", "SDIV at pc 4", GAS),
     (push(2) + push(2) + b"\x5d\x00", "TSTORE at pc 4", GAS),
-    (push(1) + push(1) + b"\x1d\x00", "SAR at pc 4", GAS),
+    (push(1) + push(1) + b"\x07\x00", "SMOD at pc 4", GAS),
     (push(0) + b"\x31\x00", "BALANCE at pc 1", GAS),
     (push(0) + b"\x5c\x00", "TLOAD at pc 1", GAS),
     (push(1) + b"\x54\x00", "SLOAD (out of gas on a storage step) at pc 2", 1000),

@@ -204,7 +204,7 @@ def m_sign_bits_off_signed_rows():
     r = rows_of(matrix, Group.LT)[0]
     matrix[r, L.SA] = 1
     matrix[r, L.SB] = 1
-    return matrix, st, {"sa is a's sign bit on SLT/SGT, 0 elsewhere", "sb is b's sign bit on SLT/SGT, 0 elsewhere"}
+    return matrix, st, {"sa is a's sign bit on SLT/SGT, 0 elsewhere", "sb is b's sign bit on SLT/SGT/SAR, 0 elsewhere"}
 
 
 def m_sign_helper_out_of_range():
@@ -644,7 +644,7 @@ def _shift_cheat(op: bytes, group: Group, s: int, claimed: int, rows_from: tuple
     with the shift word put back to s."""
     code = push(V) + push32(s) + op + b"\x50\x00"
     matrix, st = false_result(code, 2, claimed)
-    r = chiplet_row(matrix, {Group.SHL: L.CH_SHL, Group.SHR: L.CH_SHR, Group.BYTE: L.CH_BYTE}[group])
+    r = chiplet_row(matrix, CW.SHIFT_FLAGS[group])
     write_chiplet(matrix, r, shift_block(group, rows_from[0], V, claimed, rows_from[1]))
     matrix[r, L.W0_OFFSET:L.W0_OFFSET + 32] = words_of(s)[0]
     matrix[r, L.CH_SMALL] = small
@@ -751,6 +751,86 @@ def m_shift_claims_small():
     matrix[c, L.W0_OFFSET:L.W0_OFFSET + 32] = words_of(256)[0]
     set_multiplicities(matrix, code, env=ENV)
     return matrix, st, {"zflag2 · z2 = 0"}
+
+
+NEG_V = 2**256 - V
+"""A negative word (top byte 0xFF)."""
+
+
+def m_sar_sign_bit_hidden():
+    """SAR(4, −V) claims the logical shift −V >> 4: the CPU row calls the value non-negative (sb = 0 with
+    hb still 254) and the chiplet adds no sign fill (neg = 0); only the helper identity is left false."""
+    code = push(NEG_V) + push(4) + b"\x1d\x50\x00"
+    matrix, st = false_result(code, 2, NEG_V >> 4)
+    r = rows_of(matrix, Group.SAR)[0]
+    assert matrix[r, L.SB] == 1
+    matrix[r, L.SB] = 0
+    matrix[chiplet_row(matrix, L.CH_SAR), L.CH_NEG] = 0
+    return matrix, st, {"hb = 2·b_31 − 256·sb"}
+
+
+def m_sar_sign_fill_missing():
+    """SAR(4, −V) claims −V >> 4 with the sign bit honest: the fill of the top four bits is missing."""
+    matrix, st = false_result(push(NEG_V) + push(4) + b"\x1d\x50\x00", 2, NEG_V >> 4)
+    return matrix, st, {"shift result byte 31"}
+
+
+def m_sar_big_shift_positive():
+    """SAR(300, −V) claims 0 (the answer for a non-negative value): every fill byte is missing."""
+    matrix, st = false_result(push(NEG_V) + push(300) + b"\x1d\x50\x00", 2, 0)
+    return matrix, st, {f"shift result byte {k}" for k in range(32)}
+
+
+def signextend(b: int, x: int) -> int:
+    if b >= 31:
+        return x
+    sign = 1 << (8 * b + 7)
+    return (((x & (2 * sign - 1)) ^ sign) - sign) % 2**256
+
+
+def m_signextend_sign_bit_hidden():
+    """SIGNEXTEND(0, 0xFF) claims 0xFF (not extended): sxs = 0 with its helper y_1 still 254."""
+    matrix, st = false_result(push(0xFF) + push(0) + b"\x0b\x50\x00", 2, 0xFF)
+    matrix[chiplet_row(matrix, L.CH_SX), L.CH_SXS] = 0
+    return matrix, st, {"SIGNEXTEND sign helper = 2·(x_b − 128·sxs)"}
+
+
+def m_signextend_byte_not_extended():
+    """SIGNEXTEND(1, 0x80FF) leaves byte 2 of its result 0 instead of 0xFF."""
+    matrix, st = false_result(push(0x80FF) + push(1) + b"\x0b\x50\x00", 2, signextend(1, 0x80FF) - (0xFF << 16))
+    return matrix, st, {"shift result byte 2"}
+
+
+def m_signextend_wrong_byte():
+    """SIGNEXTEND(1, V) extends byte 2 of V instead (the one-hot sits at byte 2)."""
+    matrix, st, _ = _shift_cheat(b"\x0b", Group.SIGNEXTEND, 1, signextend(2, V), (2, 1))
+    return matrix, st, {"SIGNEXTEND picks byte b"}
+
+
+def m_signextend_false_out_of_range():
+    """SIGNEXTEND(5, V) claims V, as if b ≥ 32 (no one-hot, y_0 = 0)."""
+    matrix, st, r = _shift_cheat(b"\x0b", Group.SIGNEXTEND, 5, V, (40, 1))
+    matrix[r, L.W2_OFFSET] = 0
+    set_multiplicities(matrix, push(V) + push32(5) + b"\x0b\x50\x00", env=ENV)
+    return matrix, st, {"SIGNEXTEND byte number ≥ 32 proven"}
+
+
+def m_signextend_big_index_in_range():
+    """SIGNEXTEND(256 + 1, V) (= V) claims SIGNEXTEND(1, V) with the in-range flag set."""
+    matrix, st, r = _shift_cheat(b"\x0b", Group.SIGNEXTEND, 256 + 1, signextend(1, V), (1, 1), small=0)
+    matrix[r, L.W2_OFFSET] = 31  # (small − inr)(s_0 − 32) = 31
+    set_multiplicities(matrix, push(V) + push32(256 + 1) + b"\x0b\x50\x00", env=ENV)
+    return matrix, st, {"SIGNEXTEND byte number in range only below 256"}
+
+
+def m_sign_scalars_off_their_rows():
+    """SAR's neg and SIGNEXTEND's sxs set on an idle row (small = 1 there, so no fill reaches a result)."""
+    code = push(3) + push(5) + b"\x1d\x50\x00"
+    steps, res = run(code)
+    matrix, st = witness_for_steps(code, steps, res)
+    r = matrix.shape[0] - 3
+    matrix[r, L.CH_NEG], matrix[r, L.CH_SXS], matrix[r, L.CH_SMALL] = 1, 1, 1
+    return matrix, st, {"SAR sign neg is a bit, 0 off SAR rows", "SIGNEXTEND sign sxs is a bit, 0 off SIGNEXTEND rows"}
 
 
 def m_chiplet_on_live_row():
@@ -1511,7 +1591,9 @@ CATALOGUE = {f.__name__[2:]: with_zero_tests(f) for f in [
     m_shift_wrong_byte_position, m_shift_result_dropped, m_byte_big_index_in_range, m_byte_wrong_limb,
     m_byte_false_out_of_range, m_shift_one_hot_not_bits, m_shift_product_byte, m_shift_result,
     m_shift_claims_big, m_shift_claims_small, m_chiplet_on_live_row, m_chiplet_on_drain_row,
-    m_two_chiplet_flags, m_idle_row_helpers,
+    m_two_chiplet_flags, m_idle_row_helpers, m_sar_sign_bit_hidden, m_sar_sign_fill_missing, m_sar_big_shift_positive,
+    m_signextend_sign_bit_hidden, m_signextend_byte_not_extended, m_signextend_wrong_byte,
+    m_signextend_false_out_of_range, m_signextend_big_index_in_range, m_sign_scalars_off_their_rows,
     m_expansion_short_end, m_expansion_quadratic_underpaid, m_expansion_not_grown, m_offset_high_byte_ignored,
     m_size_high_byte_ignored, m_mload_wrong_value, m_mstore_lost, m_mstore8_wrong_byte, m_read_time_not_earlier, m_stale_memory_read,
     m_init_not_zero, m_duplicate_word_row, m_access_at_other_offset, m_msize_wrong, m_return_data_hidden,
@@ -1527,7 +1609,7 @@ CATALOGUE = {f.__name__[2:]: with_zero_tests(f) for f in [
 PROVED_BY_DEFAULT = {"mod_wraps_past_2_256", "slt_sign_bit_hidden", "add_result", "carry_not_a_bit", "stale_read", "wrong_gas", "skipped_instruction",
                      "jump_to_non_jumpdest", "unproven_opcode_as_add", "fake_table_entry", "xor_result",
                      "shift_wrong_byte_position", "valid_target_made_up_gap", "false_overflow_low_sp",
-                     "timestamp_wrong"}
+                     "timestamp_wrong", "signextend_byte_not_extended", "sar_sign_bit_hidden"}
 """The cheats whose refused proofs run in the default test run (the rest are marked slow)."""
 
 
@@ -1851,7 +1933,8 @@ def chiplet_bumps(m: np.ndarray) -> list[tuple[str, int, int, int]]:
         out.append((f"SHL product byte {k} + 1", shl, L.W2_OFFSET + k, int(m[shl, L.W2_OFFSET + k]) + 1))
         out.append((f"SHL result byte {k} + 1", shl + 1, L.W0_OFFSET + k, int(m[shl + 1, L.W0_OFFSET + k]) + 1))
         out.append((f"SHL one-hot {k} = 2", shl + 1, L.W1_OFFSET + k, 2))
-    for name in ("ch_and", "ch_or", "ch_xor", "ch_bw2", "ch_shl", "ch_shr", "ch_byte", "ch_sh2", "e_of", "e_jd"):
+    for name in ("ch_and", "ch_or", "ch_xor", "ch_bw2", "ch_shl", "ch_shr", "ch_byte", "ch_sar", "ch_sx", "ch_sh2",
+                 "e_of", "e_jd"):
         out.append((f"{name} = 2 on an idle row", idle, getattr(L, name.upper()), 2))
     for i in range(3):
         out.append((f"bit {i} = 2", idle, L.CH_BITS + i, 2))
@@ -1882,7 +1965,8 @@ def test_every_proven_opcode_has_a_constraint_group_and_a_mutation():
         Group.PC: "pc_pushes_wrong", Group.GAS: "gas_pushes_wrong", Group.JUMPDEST: "skipped_instruction",
         Group.RETURN: "return_data_altered", Group.REVERT: "return_data_hidden", Group.INVALID: "false_underflow",
         Group.AND: "and_result", Group.OR: "or_result", Group.XOR: "xor_result", Group.BYTE: "byte_wrong_limb",
-        Group.SHL: "shl_wrong_multiplier", Group.SHR: "shr_wrong_multiplier", Group.MLOAD: "mload_wrong_value",
+        Group.SHL: "shl_wrong_multiplier", Group.SHR: "shr_wrong_multiplier", Group.SAR: "sar_sign_bit_hidden",
+        Group.SIGNEXTEND: "signextend_sign_bit_hidden", Group.MLOAD: "mload_wrong_value",
         Group.MSTORE: "mstore_lost", Group.MSTORE8: "mstore8_wrong_byte", Group.MSIZE: "msize_wrong",
         Group.CALLER: "caller_wrong", Group.CALLDATALOAD: "calldataload_wrong_word",
         Group.CALLDATACOPY: "copy_wrong_source", Group.CODECOPY: "copy_past_end_unchecked",
