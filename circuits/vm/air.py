@@ -45,8 +45,8 @@ from circuits.extension import Ext
 from circuits.field import P
 from circuits.values import BaseVec, Degree, ExtVec
 from circuits.vm import (adder, arithmetic, bitwise_chiplet, bus, chiplets, comparison, control_flow, copy, cpu, environment,
-                         memory, memory_chiplet, memory_words, mul_chiplet, shift_chiplet, stack, storage,
-                         storage_chiplet, system)
+                         memory, memory_chiplet, memory_words, mul_chiplet, shift_chiplet, signed_division, stack,
+                         storage, storage_chiplet, system)
 from circuits.vm.expr import Constraint
 from circuits.vm.layout import (AUX_MREQ, AUX_REQ, AUX_S, AUX_S2, AUX_SREQ, AUX_SVER, RF, SUCC, AUX_TW, AUX_WIDTH, CLK, GAS, HALTED, LASTW, MAX_GAS,
                                 MQ, MS, PC, SP, STATUS, T_E, WIDTH, Row, sel)
@@ -54,7 +54,7 @@ from circuits.vm.opcodes import ERROR, REVERTED, SUCCESS, Group
 from circuits.vm.tables import Environment, StorageIO, beta_powers, entry_sum, fixed_entries
 
 CONSTRAINT_MODULES = (cpu, adder, arithmetic, comparison, stack, control_flow, memory, environment, copy, storage, system, chiplets, bitwise_chiplet,
-                      shift_chiplet, memory_chiplet, memory_words, storage_chiplet, mul_chiplet)
+                      shift_chiplet, memory_chiplet, memory_words, storage_chiplet, mul_chiplet, signed_division)
 """Main-trace constraint groups in evaluation order (the bus adds its own after them)."""
 
 STATUS_NAMES = {SUCCESS: "success", REVERTED: "revert", ERROR: "error"}

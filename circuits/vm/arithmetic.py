@@ -1,16 +1,18 @@
 """Arithmetic opcodes: ADD and SUB on the shared adder; MUL, DIV and MOD on the multiplication chiplet;
-SIGNEXTEND on the shift chiplet.
+SDIV and SMOD on the signed-division rows in front of it; SIGNEXTEND on the shift chiplet.
 
     ADD   c = a + b mod 2^256     ⟺  a + b = c + 2^256·carry     route (W0 +1, W1 +1, W2 −1)
     SUB   c = a − b mod 2^256     ⟺  b + c = a + 2^256·carry     route (W0 −1, W1 +1, W2 +1)
 
 MUL, DIV and MOD (gas 5) leave the result in W2 and ask the multiplication chiplet
 (:mod:`circuits.vm.mul_chiplet`) to prove it, as AND or SHL ask theirs (:mod:`circuits.vm.chiplets`).
-A division by zero gives 0 and needs no chiplet: the second zero test reads the divisor W1
-(zflag2 = [b = 0]) and
+SDIV and SMOD (gas 5) do the same through :mod:`circuits.vm.signed_division`, which pins the operands'
+sign bits itself.  A division by zero gives 0
+and needs no chiplet: the second zero test reads the divisor W1 (zflag2 = [b = 0]) and, with
+s_d = s_div + s_mod + s_sdiv + s_smod,
 
-    askd = (s_div + s_mod) · (1 − err) · (1 − zflag2)        the request's numerator for DIV and MOD
-    (s_div + s_mod) · zflag2 · Σ W2 = 0                      b = 0 ⟹ the result is 0
+    askd = s_d · (1 − err) · (1 − zflag2)        the request's numerator for DIV, MOD, SDIV and SMOD
+    s_d · zflag2 · Σ W2 = 0                      b = 0 ⟹ the result is 0
 
 SIGNEXTEND(b, x) (gas 5, b = W0, x = W1, result in W2) asks the shift chiplet
 (:mod:`circuits.vm.shift_chiplet`), which picks byte b with its one-hot window, pins that byte's
@@ -35,9 +37,9 @@ ADDER_ROUTES = {
 
 
 def constraints(cur: Row, nxt: Row) -> list[Constraint]:
-    divides = cur.s(Group.DIV) + cur.s(Group.MOD)
+    divides = cur.s(Group.DIV) + cur.s(Group.MOD) + cur.s(Group.SDIV) + cur.s(Group.SMOD)
     return [
-        Constraint("askd = DIV or MOD by a non-zero divisor", cur.askd - divides * E.ok(cur) * (1 - cur.zflag2), 3,
-                   True),
+        Constraint("askd = DIV, MOD, SDIV or SMOD by a non-zero divisor",
+                   cur.askd - divides * E.ok(cur) * (1 - cur.zflag2), 3, True),
         Constraint("division by zero gives 0", divides * cur.zflag2 * E.total(cur.w2), 3, True),
     ]

@@ -177,3 +177,70 @@ def mul_rows(groups: np.ndarray, a: np.ndarray, b: np.ndarray, result: np.ndarra
     n5[:, L.CH_N5] = 1
     n5[:, L.W2_OFFSET:L.W2_OFFSET + 32] = (carries >> 8) + 192
     return out
+
+
+SIGNED_FLAGS = {Group.SDIV: L.CH_SDIV, Group.SMOD: L.CH_SMOD}
+SIGNED_ROWS = 4
+SIGNED_TOTAL_ROWS = SIGNED_ROWS + MUL_ROWS
+
+
+def _negation_carries(u: np.ndarray, x: np.ndarray, sign: np.ndarray) -> np.ndarray:
+    """(m, 16) carries of u_k + (2s − 1)·x_k + carry_{k−1} = 2^16 · carry_k over byte pairs."""
+    up, xp = _pairs(u), _pairs(x)
+    out = np.zeros_like(up)
+    carry = np.zeros(len(u), dtype=np.int64)
+    for k in range(16):
+        carry = (up[:, k] + (2 * sign - 1) * xp[:, k] + carry) >> 16
+        out[:, k] = carry
+    return out
+
+
+def signed_rows(groups: np.ndarray, a: np.ndarray, b: np.ndarray, result: np.ndarray, small: np.ndarray,
+                negations: list[int] | None = None, magnitudes: list[int] | None = None,
+                quotients: list[int] | None = None, remainders: list[int] | None = None,
+                signs: tuple[list[int], list[int]] | None = None) -> np.ndarray:
+    """(10m, WIDTH) rows proving result = SDIV/SMOD(a, b) for m instances (b ≠ 0): four signed rows
+    each (:mod:`circuits.vm.signed_division`), then the m unsigned DIV/MOD instances they ask for.
+
+    ``negations``, ``magnitudes`` (X), ``quotients`` and ``remainders`` (the unsigned instance's Q and
+    R) and ``signs`` (sa, sb) replace the honest values (soundness tests write false ones)."""
+    m = len(groups)
+    is_smod = groups == int(Group.SMOD)
+    sa, sb = a[:, 31] >> 7, b[:, 31] >> 7
+    if signs is not None:
+        sa, sb = (np.array(v, dtype=np.int64) for v in signs)
+    neg = np.where(is_smod, sa, sa ^ sb)
+    a_int, b_int = _ints(a), _ints(b)
+    abs_a = [2**256 - x if s else x for x, s in zip(a_int, sa)]
+    abs_b = [2**256 - x if s else x for x, s in zip(b_int, sb)]
+    x_int = [x % y if mod else x // y for x, y, mod in zip(abs_a, abs_b, is_smod)]
+    x_int = magnitudes if magnitudes is not None else x_int
+    neg = np.array(negations, dtype=np.int64) if negations is not None else neg
+    ua, ub, x = _int_words(abs_a), _int_words(abs_b), _int_words(x_int)
+    out = np.zeros((SIGNED_ROWS * m, L.WIDTH), dtype=np.int64)
+    out[:, L.CH_POW] = 1
+    c, n, i, j = (out[k::SIGNED_ROWS] for k in range(SIGNED_ROWS))
+    for g, col in SIGNED_FLAGS.items():
+        c[:, col] = groups == int(g)
+    c[:, L.CH_BITS], c[:, L.CH_BITS + 1], c[:, L.CH_M], c[:, L.CH_INR] = sa, sb, neg, is_smod
+    c[:, L.CH_POW] = (1 + sa) * (1 + 3 * sb)
+    c[:, L.W2_OFFSET + 15] = 2 * (a[:, 31] - 128 * sa)
+    c[:, L.W2_OFFSET + 31] = 2 * (b[:, 31] - 128 * sb)
+    c[:, L.W0_OFFSET:L.W0_OFFSET + 32] = a
+    c[:, L.W1_OFFSET:L.W1_OFFSET + 32] = b
+    c[:, L.W2_OFFSET:L.W2_OFFSET + 15] = _negation_carries(ua, a, sa)[:, :15]
+    c[:, L.W2_OFFSET + 16:L.W2_OFFSET + 31] = _negation_carries(ub, b, sb)[:, :15]
+    n[:, L.CH_SD2], n[:, L.CH_M], n[:, L.CH_INR] = 1, neg, is_smod
+    n[:, L.W0_OFFSET:L.W0_OFFSET + 32] = result
+    n[:, L.W1_OFFSET:L.W1_OFFSET + 32] = ua
+    n[:, L.W2_OFFSET:L.W2_OFFSET + 32] = ub
+    i[:, L.CH_SQ], i[:, L.CH_SR], i[:, L.CH_M] = ~is_smod, is_smod, neg
+    i[:, L.W0_OFFSET:L.W0_OFFSET + 32] = ua
+    i[:, L.W1_OFFSET:L.W1_OFFSET + 32] = ub
+    i[:, L.W2_OFFSET:L.W2_OFFSET + 32] = result
+    j[:, L.CH_SD4] = 1
+    j[:, L.W0_OFFSET:L.W0_OFFSET + 32] = x
+    j[:, L.W1_OFFSET:L.W1_OFFSET + 16] = _negation_carries(result, x, neg)
+    unsigned = np.where(is_smod, int(Group.MOD), int(Group.DIV))
+    inner = mul_rows(unsigned, ua, ub, x, np.zeros(m, dtype=np.int64), quotients, remainders)
+    return np.concatenate([out, inner])

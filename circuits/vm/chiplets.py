@@ -20,7 +20,9 @@ and the first row of a chiplet instance answers with numerator −ch_op and the 
     (TAG_REQUEST + group code of ch_op, ch_small, ch_neg, W0, W1, W2 of the next row's W0)
 
 (sb is the sign bit of W1 on SAR rows and 0 on every other row that asks, see
-:mod:`circuits.vm.comparison`; ch_neg is SAR's sign on the shift chiplet and 0 elsewhere.)
+:mod:`circuits.vm.comparison`; ch_neg is SAR's sign on the shift chiplet and 0 elsewhere.)  A signed
+division's third row asks the multiplication chiplet for an unsigned DIV or MOD with the answer's
+tuple shape and numerator +ch_sq or +ch_sr (:mod:`circuits.vm.signed_division`).
 
 in one auxiliary column of the LogUp sum (it reads the next row, so its pinning constraint skips the
 last row and an assertion sets it to 0 there).  The tags are linear in the one-hot selectors and
@@ -29,8 +31,8 @@ only if every proven operation has exactly the answers the CPU asked for: the ch
 word the CPU pushed.
 
 **Flags.**  The answering rows' flags (one per opcode: ch_and, ch_or, ch_xor, ch_shl, ch_shr, ch_byte,
-ch_sar, ch_sx, ch_mul, ch_div, ch_mod) and the other rows' flags are bits, at most one is set on a row,
-and only on halted rows that do not drain.  Each chiplet module ties its two rows together: row 1 ⟹
+ch_sar, ch_sx, ch_mul, ch_div, ch_mod, ch_sdiv, ch_smod) and the other rows' flags are bits, at most
+one is set on a row, and only on halted rows that do not drain.  Each chiplet module ties its two rows together: row 1 ⟹
 the next row is its row 2, and a row 2 follows a row 1.
 """
 
@@ -47,13 +49,17 @@ from circuits.vm.tables import TAG_REQUEST
 FIRST_ROW_FLAGS: dict[Group, str] = {
     Group.AND: "ch_and", Group.OR: "ch_or", Group.XOR: "ch_xor",
     Group.SHL: "ch_shl", Group.SHR: "ch_shr", Group.BYTE: "ch_byte", Group.SAR: "ch_sar", Group.SIGNEXTEND: "ch_sx",
-    Group.MUL: "ch_mul", Group.DIV: "ch_div", Group.MOD: "ch_mod",
+    Group.MUL: "ch_mul", Group.DIV: "ch_div", Group.MOD: "ch_mod", Group.SDIV: "ch_sdiv", Group.SMOD: "ch_smod",
 }
 """Each opcode a chiplet proves, with the flag of its instances' first row."""
-DIVISIONS = (Group.DIV, Group.MOD)
-SECOND_ROW_FLAGS = ("ch_bw2", "ch_sh2", "ch_n0", "ch_n2", "ch_n3", "ch_n4", "ch_n5")
-"""The other rows of a chiplet instance: bitwise, shift, and the multiplication chiplet's
-(:mod:`circuits.vm.mul_chiplet`)."""
+DIVISIONS = (Group.DIV, Group.MOD, Group.SDIV, Group.SMOD)
+INNER_REQUEST_FLAGS: dict[Group, str] = {Group.DIV: "ch_sq", Group.MOD: "ch_sr"}
+"""Chiplet rows that ask another chiplet: a signed division's unsigned DIV or MOD on |a|, |b|
+(:mod:`circuits.vm.signed_division`), sent like an answer but with numerator +1."""
+SECOND_ROW_FLAGS = ("ch_bw2", "ch_sh2", "ch_n0", "ch_n2", "ch_n3", "ch_n4", "ch_n5", "ch_sd2",
+                    *INNER_REQUEST_FLAGS.values(), "ch_sd4")
+"""The other rows of a chiplet instance: bitwise, shift, the multiplication chiplet's
+(:mod:`circuits.vm.mul_chiplet`) and the signed division's (:mod:`circuits.vm.signed_division`)."""
 MEMORY_FLAGS = ("ch_m0", "ch_mld", "ch_mst", "ch_mst8", "ch_msth", "ch_m2", "ch_mreg", "ch_mout")
 """The memory chiplet's rows (:mod:`circuits.vm.memory_chiplet`, :mod:`circuits.vm.memory_words`),
 which answer over their own bus columns."""
@@ -80,11 +86,13 @@ def request_fp(row: Row, betas: list) -> Any:
 
 
 def response_numerator(row: Row) -> Any:
-    return -E.total(getattr(row, f) for f in FIRST_ROW_FLAGS.values())
+    answers = E.total(getattr(row, f) for f in FIRST_ROW_FLAGS.values())
+    return E.total(getattr(row, f) for f in INNER_REQUEST_FLAGS.values()) - answers
 
 
 def response_fp(cur: Row, nxt: Row, betas: list) -> Any:
-    tag = E.total(getattr(cur, f) * (TAG_REQUEST + int(g)) for g, f in FIRST_ROW_FLAGS.items())
+    flags = [*FIRST_ROW_FLAGS.items(), *INNER_REQUEST_FLAGS.items()]
+    tag = E.total(getattr(cur, f) * (TAG_REQUEST + int(g)) for g, f in flags)
     words = [*cur.w0, *cur.w1, *nxt.w0]
     return E.lincomb(betas[1:REQUEST_FIELDS], [cur.ch_small, cur.ch_neg, *words]) + tag
 

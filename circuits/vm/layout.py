@@ -3,7 +3,7 @@
 Rows, top to bottom: the steps (a CALLDATACOPY or CODECOPY continues on a COPYSIZE row and one
 COPYUNIT row per write, see :mod:`circuits.vm.copy`); padding rows that drain the stack one word a row; chiplet rows — two
 per bitwise or shift operation (:mod:`circuits.vm.chiplets`), six per MUL, DIV or MOD
-(:mod:`circuits.vm.mul_chiplet`), three per memory access
+(:mod:`circuits.vm.mul_chiplet`), ten per SDIV or SMOD (:mod:`circuits.vm.signed_division`), three per memory access
 (:mod:`circuits.vm.memory_chiplet`), one per memory word touched and one per returned word
 (:mod:`circuits.vm.memory_words`), two per storage access and two per slot touched
 (:mod:`circuits.vm.storage_chiplet`); idle rows.  The table region (the fixed entries, see
@@ -205,6 +205,12 @@ CH_N2 = _alloc()
 CH_N3 = _alloc()
 CH_N4 = _alloc()
 CH_N5 = _alloc()
+CH_SDIV = _alloc()
+CH_SMOD = _alloc()
+CH_SD2 = _alloc()
+CH_SQ = _alloc()
+CH_SR = _alloc()
+CH_SD4 = _alloc()
 STP = _alloc()
 STN = _alloc()
 SWB = _alloc()
@@ -341,7 +347,8 @@ _NAMED = {
     "u_rb": U_RB, "u_ww": U_WW, "u_wb": U_WB, "ubey": UBEY, "lastu": LASTU, "lastr": LASTR, "loff": LOFF,
     "kmc": KMC, "cpid": CPID, "cpsize": CPSIZE, "sgas": SGAS, "sref": SREF, "rf": RF, "succ": SUCC, "askd": ASKD,
     "ch_n0": CH_N0, "ch_mul": CH_MUL, "ch_div": CH_DIV, "ch_mod": CH_MOD, "ch_n2": CH_N2, "ch_n3": CH_N3,
-    "ch_n4": CH_N4, "ch_n5": CH_N5,
+    "ch_n4": CH_N4, "ch_n5": CH_N5, "ch_sdiv": CH_SDIV, "ch_smod": CH_SMOD, "ch_sd2": CH_SD2, "ch_sq": CH_SQ,
+    "ch_sr": CH_SR, "ch_sd4": CH_SD4,
     "ch_sld": CH_SLD, "ch_sst": CH_SST, "ch_s2": CH_S2, "ch_slot": CH_SLOT, "ch_slot2": CH_SLOT2, "stp": STP,
     "stn": STN, "swb": SWB, "sc": SC, "sr": SR,
     "ch_m0": CH_M0, "ch_mld": CH_MLD, "ch_mst": CH_MST, "ch_mst8": CH_MST8, "ch_msth": CH_MSTH, "ch_m2": CH_M2, "ch_mreg": CH_MREG,

@@ -83,6 +83,8 @@ class Group(IntEnum):
     BASEFEE = 55
     SIGNEXTEND = 56
     SAR = 57
+    SDIV = 58
+    SMOD = 59
 
 
 UNPROVEN = 0
@@ -131,6 +133,8 @@ SPECS: dict[Group, GroupSpec] = {
     Group.MUL: GroupSpec("arithmetic", (0x02,), 5, 2, -1, 2, 1, p2_depth=2),
     Group.DIV: GroupSpec("arithmetic", (0x04,), 5, 2, -1, 2, 1, p2_depth=2),
     Group.MOD: GroupSpec("arithmetic", (0x06,), 5, 2, -1, 2, 1, p2_depth=2),
+    Group.SDIV: GroupSpec("arithmetic", (0x05,), 5, 2, -1, 2, 1, p2_depth=2),
+    Group.SMOD: GroupSpec("arithmetic", (0x07,), 5, 2, -1, 2, 1, p2_depth=2),
     Group.SIGNEXTEND: GroupSpec("arithmetic", (0x0B,), 5, 2, -1, 2, 1, p2_depth=2),
     Group.LT: GroupSpec("comparison", (0x10,), 3, 2, -1, 2, 1, p2_depth=2),
     Group.GT: GroupSpec("comparison", (0x11,), 3, 2, -1, 2, 1, p2_depth=2),

@@ -64,7 +64,7 @@ ERROR_KINDS = {"OutOfGasError": "oog", "StackUnderflowError": "uf", "StackOverfl
                "InvalidJumpDestError": "jd"}
 """Exceptional halts proven by an error flag (INVALID needs none: its group always fails)."""
 
-CHIPLET_GROUPS = {**CW.BITWISE_FLAGS, **CW.SHIFT_FLAGS, **CW.MUL_FLAGS}
+CHIPLET_GROUPS = {**CW.BITWISE_FLAGS, **CW.SHIFT_FLAGS, **CW.MUL_FLAGS, **CW.SIGNED_FLAGS}
 ENV_READS = frozenset(environment.READS)
 
 IDLE_FIXED = [L.CLK, L.PC, L.SP, L.GAS, L.HALTED, L.STATUS, L.ZFLAG, L.ZFLAG2, L.A0, L.A1, L.A3, L.MS, L.MQ, L.LASTW,
@@ -343,16 +343,18 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     refund = int(storage_refund.sum()) if success else 0
     parts = table_parts(code, output_offset, bytes(output), env, storage)
     entries = np.concatenate(list(parts.values()))
-    divides = np.isin(group, [int(Group.DIV), int(Group.MOD)])
+    divides = np.isin(group, [int(Group.DIV), int(Group.MOD), int(Group.SDIV), int(Group.SMOD)])
     asks = np.isin(group, [int(g) for g in CHIPLET_GROUPS]) & (ok == 1) & ~(divides & (w1.sum(axis=1) == 0))
     mul_asks = asks & np.isin(group, [int(g) for g in CW.MUL_FLAGS])
+    signed_asks = asks & np.isin(group, [int(g) for g in CW.SIGNED_FLAGS])
     accesses = np.nonzero(touches & (kind != MWIT.KIND_RETURN))[0]
     word_set = np.union1d(np.concatenate([mem_offset[accesses] >> 5, (mem_offset[accesses] >> 5) + 1]),
                           np.arange(out_range.start, out_range.stop)).astype(np.int64)
     word_block = MWIT.word_rows(word_set, mem.finals[word_set], mem.last[word_set], output_offset, bytes(output))
     chiplet_start = steps_n + sp_halt
     storage_block = SWIT.chiplet_rows(sto, (group[stores_at] == int(Group.SLOAD)).astype(np.int64))
-    chiplet_rows = (CW.ROWS_PER_INSTANCE * int((asks & ~mul_asks).sum()) + CW.MUL_ROWS * int(mul_asks.sum())
+    chiplet_rows = (CW.ROWS_PER_INSTANCE * int((asks & ~mul_asks & ~signed_asks).sum())
+                    + CW.MUL_ROWS * int(mul_asks.sum()) + CW.SIGNED_TOTAL_ROWS * int(signed_asks.sum())
                     + MWIT.ROWS_PER_ACCESS * len(accesses) + len(word_block)
                     + len(storage_block))
     n = 1 << max(9, (max(chiplet_start + chiplet_rows + 1, len(entries) + 1) - 1).bit_length())
@@ -536,7 +538,7 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     # chiplet rows: two per step a chiplet proves, after the drain
     at = chiplet_start
     for make, flags_of in ((CW.bitwise_rows, CW.BITWISE_FLAGS), (CW.shift_rows, CW.SHIFT_FLAGS),
-                           (CW.mul_rows, CW.MUL_FLAGS)):
+                           (CW.mul_rows, CW.MUL_FLAGS), (CW.signed_rows, CW.SIGNED_FLAGS)):
         idx = np.nonzero(asks & np.isin(group, [int(g) for g in flags_of]))[0]
         if not len(idx):
             continue

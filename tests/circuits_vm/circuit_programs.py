@@ -7,8 +7,8 @@ import random
 
 NASTY = [0, 1, 2, 255, 256, 2**128, 2**255, 2**255 + 1, 2**256 - 2, 2**256 - 1, 0x0101010101 * 2**100]
 
-BINARY = [0x01, 0x02, 0x03, 0x04, 0x06, 0x0B, 0x10, 0x11, 0x12, 0x13, 0x14, 0x16, 0x17, 0x18, 0x1A, 0x1B,
-          0x1C, 0x1D]  # ADD MUL SUB DIV MOD SIGNEXTEND LT GT SLT SGT EQ AND OR XOR BYTE SHL SHR SAR
+BINARY = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0B, 0x10, 0x11, 0x12, 0x13, 0x14, 0x16, 0x17, 0x18, 0x1A,
+          0x1B, 0x1C, 0x1D]  # ADD MUL SUB DIV SDIV MOD SMOD SIGNEXTEND LT GT SLT SGT EQ AND OR XOR BYTE SHL SHR SAR
 UNARY = [0x15, 0x19]  # ISZERO NOT
 CHIPLET_OPS = [0x16, 0x17, 0x18, 0x1A, 0x1B, 0x1C, 0x1D, 0x0B]  # AND OR XOR BYTE SHL SHR SAR SIGNEXTEND
 SHIFTS = [0, 1, 7, 8, 9, 31, 32, 33, 248, 255, 256, 257, 2**64, 2**255]
@@ -148,6 +148,22 @@ def nasty_division() -> bytes:
     for i in range(k):
         for j in range(k):
             for op in (0x02, 0x04, 0x06):
+                out += bytes([0x7F + (k - j), 0x7F + (k - i + 1), op, 0x50])
+    return bytes(out) + b"\x00"
+
+
+def nasty_signed_division() -> bytes:
+    """SDIV and SMOD on every ordered pair of words chosen for the sign cases: 0, ±1, ±2, ±7, −2^255,
+    2^255 − 1, −(2^255 − 1) and 2^128 + 1 (division by 0, −2^255 / −1, remainders of both signs)."""
+    m = 2**256
+    vals = [0, 1, m - 1, 2, m - 2, 7, m - 7, 2**255, 2**255 - 1, 2**255 + 1, 2**128 + 1]
+    out = bytearray()
+    for v in vals:
+        out += push32(v)
+    k = len(vals)
+    for i in range(k):
+        for j in range(k):
+            for op in (0x05, 0x07):
                 out += bytes([0x7F + (k - j), 0x7F + (k - i + 1), op, 0x50])
     return bytes(out) + b"\x00"
 

@@ -9,6 +9,7 @@ import random
 import numpy as np
 import pytest
 from circuit_programs import (COPY_CALLDATA, STORAGE, nasty_arithmetic, nasty_bitwise, nasty_copies, nasty_division,
+                              nasty_signed_division,
                               nasty_memory, nasty_signed, push, push32, random_program, stack_program, storage_program)
 
 from circuits.air import find_violations
@@ -144,6 +145,7 @@ def test_signextend_and_sar_prove_and_verify():
     (push(2) + push(0) + push(0) + b"\x37", 9),      # CALLDATACOPY with 2 gas left: out of gas (static 3)
     (push(2) + push(0) + push(0) + b"\x5e", 8),      # MCOPY with 1 gas left
     (push(2) + push(3) + b"\x04", 10),               # DIV with 4 gas left (static 5)
+    (push(2) + push32(2**256 - 3) + b"\x05", 10),    # SDIV of a negative word with 4 gas left
     (push(2) + b"\x51", 5),                          # MLOAD with 2 gas left
     (push(2) + push(3) + b"\x1b", 8),                # SHL with 2 gas left
     (push(2) + push32(2**256 - 1) + b"\x1d", 8),     # SAR of a negative word with 2 gas left
@@ -161,6 +163,31 @@ def test_nasty_division_satisfies_every_constraint():
     trace, matrix, statement = honest(nasty_division())
     assert trace.result.status == "success"
     assert_satisfied(matrix, statement)
+
+
+def test_nasty_signed_division_satisfies_every_constraint():
+    trace, matrix, statement = honest(nasty_signed_division())
+    assert trace.result.status == "success"
+    assert_satisfied(matrix, statement)
+
+
+@pytest.mark.parametrize("a,b,op", [(2**255, 2**256 - 1, 0x05), (2**256 - 7, 2, 0x07), (7, 2**256 - 2, 0x05),
+                                    (2**256 - 7, 0, 0x07)])
+def test_signed_division_proves_and_verifies(a, b, op):
+    """−2^255 / −1 = −2^255, −7 smod 2 = −1, 7 / −2 = −3 and a division by zero: the pushed word is the
+    VM's, and a proof of the run verifies."""
+    code = push32(b) + push32(a) + bytes([op]) + push(0) + b"\x52" + push(32) + push(0) + b"\xf3"
+    trace, matrix, statement = honest(code)
+    out = trace.result.output
+    sgn = lambda x: x - 2**256 if x >> 255 else x  # noqa: E731
+    sa_, sb_ = sgn(a), sgn(b)
+    q = 0 if sb_ == 0 else (abs(sa_) // abs(sb_)) * (1 if (sa_ < 0) == (sb_ < 0) else -1)
+    r = 0 if sb_ == 0 else (abs(sa_) % abs(sb_)) * (-1 if sa_ < 0 else 1)
+    assert int.from_bytes(out, "big") == (q if op == 0x05 else r) % 2**256
+    from prover.stark import prove
+    from verifier.stark import verify
+    proof = prove(AIR, matrix, statement, FAST, check=False)
+    verify(AIR, proof.to_bytes(), statement, min_security=0)
 
 
 def test_nasty_memory_satisfies_every_constraint():
@@ -309,9 +336,9 @@ def test_default_options_reach_100_bits(tmp_path):
 # ---- refusals -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("code,needle,gas", [
-    (push(2) + push(3) + b"\x05\x00", "SDIV at pc 4", GAS),
+    (push(2) + push(3) + push(4) + b"\x08\x00", "ADDMOD at pc 6", GAS),
     (push(2) + push(2) + b"\x5d\x00", "TSTORE at pc 4", GAS),
-    (push(1) + push(1) + b"\x07\x00", "SMOD at pc 4", GAS),
+    (push(1) + push(1) + b"\x0a\x00", "EXP at pc 4", GAS),
     (push(0) + b"\x31\x00", "BALANCE at pc 1", GAS),
     (push(0) + b"\x5c\x00", "TLOAD at pc 1", GAS),
     (push(1) + b"\x54\x00", "SLOAD (out of gas on a storage step) at pc 2", 1000),
@@ -521,5 +548,5 @@ def test_prove_and_verify_commands(tmp_path):
     out.write_bytes(out.read_bytes()[:-1])
     r = runner.invoke(app, ["evm", "verify", str(out), "--json"])
     assert r.exit_code == 1 and json.loads(r.output)["valid"] is False
-    r = runner.invoke(app, ["evm", "prove", "--code", "0x6003600405", "--out", str(out)])
-    assert r.exit_code == 1 and "SDIV at pc 4" in r.output
+    r = runner.invoke(app, ["evm", "prove", "--code", "0x60036004600508", "--out", str(out)])
+    assert r.exit_code == 1 and "ADDMOD at pc 6" in r.output

@@ -1524,6 +1524,125 @@ def m_div_claims_zero_divisor():
     return matrix, st, {"zflag2 · z2 = 0"}
 
 
+def signed_cheat(code: bytes, step: int, claimed: int, **overrides):
+    """``code``'s SDIV/SMOD at ``step`` claims ``claimed``, its four signed rows and unsigned instance
+    written with the given overrides (see :func:`circuits.vm.chiplet_witness.signed_rows`)."""
+    matrix, st = false_result(code, step, claimed)
+    group = Group(GROUP_OF_BYTE[code[[i for i, b in enumerate(code) if b in (0x05, 0x07)][-1]]])
+    c = chiplet_row(matrix, L.CH_SDIV if group == Group.SDIV else L.CH_SMOD)
+    a, b = (int.from_bytes(bytes(matrix[c, off:off + 32].astype(np.uint8)), "little")
+            for off in (L.W0_OFFSET, L.W1_OFFSET))
+    block = CW.signed_rows(np.array([int(group)]), words_of(a), words_of(b), words_of(claimed), np.array([0]),
+                           **overrides)
+    keep = IDLE_FIXED + [L.T_E, L.T_M, L.T_ONE, *range(L.T_F, L.T_F + L.T_FIELDS)]
+    block[:, keep] = matrix[c:c + CW.SIGNED_TOTAL_ROWS, keep].astype(np.int64)
+    matrix[c:c + CW.SIGNED_TOTAL_ROWS] = np.mod(block, P).astype(np.uint64)
+    set_multiplicities(matrix, code, env=ENV)
+    return matrix, st
+
+
+NEGATED = "result negated iff sa ≠ sb (SDIV) or sa = 1 (SMOD)"
+
+
+def m_sdiv_quotient_sign_wrong():
+    """SDIV(−7, 2) claims 3 (not −3) by calling the result not negated (n = 0, relayed to rows N and I)."""
+    code = push(2) + push32(2**256 - 7) + b"\x05\x50\x00"
+    matrix, st = signed_cheat(code, 2, 3, negations=[0])
+    return matrix, st, {NEGATED}
+
+
+def m_sdiv_result_not_negation():
+    """SDIV(−7, 2) claims 3 with the honest negation flag: 3 + X = 3 + 3 is neither 0 nor 2^256."""
+    code = push(2) + push32(2**256 - 7) + b"\x05\x50\x00"
+    matrix, st = signed_cheat(code, 2, 3)
+    return matrix, st, {"signed result pair 0"}
+
+
+def m_sdiv_overflow_claimed_big():
+    """SDIV(−2^255, −1) claims 2^255 + 1 with X = Q = 2^255 + 1: Q · 1 + 0 ≠ |a| = 2^255."""
+    code = push32(2**256 - 1) + push32(2**255) + b"\x05\x50\x00"
+    big = 2**255 + 1
+    matrix, st = signed_cheat(code, 2, big, magnitudes=[big], quotients=[big], remainders=[0])
+    return matrix, st, {"product pair 0"}
+
+
+def m_smod_remainder_sign_wrong():
+    """SMOD(−7, 2) claims 1 (not −1) by calling the result not negated."""
+    code = push(2) + push32(2**256 - 7) + b"\x07\x50\x00"
+    matrix, st = signed_cheat(code, 2, 1, negations=[0])
+    return matrix, st, {NEGATED}
+
+
+def m_sdiv_sign_bit_hidden():
+    """SDIV(−7, 2) claims (2^256 − 7) // 2 by calling −7 non-negative (sa = 0 with the helper still 254)."""
+    code = push(2) + push32(2**256 - 7) + b"\x05\x50\x00"
+    matrix, st = signed_cheat(code, 2, (2**256 - 7) // 2, signs=([0], [0]))
+    matrix[chiplet_row(matrix, L.CH_SDIV), L.W2_OFFSET + 15] = 254
+    set_multiplicities(matrix, code, env=ENV)
+    return matrix, st, {"signed division ha = 2·(a_31 − 128·sa)"}
+
+
+def m_smod_divisor_sign_bit_hidden():
+    """SMOD(7, −2) claims 7 mod (2^256 − 2) = 7 by calling −2 non-negative (sb = 0, helper still 254)."""
+    code = push32(2**256 - 2) + push(7) + b"\x07\x50\x00"
+    matrix, st = signed_cheat(code, 2, 7, signs=([0], [0]))
+    matrix[chiplet_row(matrix, L.CH_SMOD), L.W2_OFFSET + 31] = 254
+    set_multiplicities(matrix, code, env=ENV)
+    return matrix, st, {"signed division hb = 2·(b_31 − 128·sb)"}
+
+
+def m_smod_asks_div():
+    """SMOD(7, 2) asks the multiplication chiplet for DIV (X = 3) and claims 3."""
+    code = push(2) + push(7) + b"\x07\x50\x00"
+    matrix, st = signed_cheat(code, 2, 3, magnitudes=[3])
+    i = chiplet_row(matrix, L.CH_SR)
+    matrix[i, L.CH_SR], matrix[i, L.CH_SQ] = 0, 1
+    n1 = chiplet_row(matrix, L.CH_MOD)
+    matrix[n1, L.CH_MOD], matrix[n1, L.CH_DIV] = 0, 1
+    return matrix, st, {"row I asks MOD exactly for SMOD"}
+
+
+def signed_bumps(m: np.ndarray) -> list[tuple[str, int, int, int]]:
+    """One cell of an SDIV or SMOD instance's signed rows set to a wrong value."""
+    idle = m.shape[0] - 3
+    out = []
+    bump = lambda label, r, col, d: out.append((label, r, col, int(m[r, col]) + d))  # noqa: E731
+    for name in ("ch_sdiv", "ch_smod", "ch_sd2", "ch_sq", "ch_sr", "ch_sd4"):
+        out.append((f"{name} = 2 on an idle row", idle, getattr(L, name.upper()), 2))
+    for flag in (L.CH_SDIV, L.CH_SMOD):
+        c = chiplet_row(m, flag)
+        for row, col in ((c, flag), (c + 1, L.CH_SD2), (c + 2, L.CH_SQ if flag == L.CH_SDIV else L.CH_SR),
+                         (c + 3, L.CH_SD4)):
+            bump(f"signed row {row - c} flag dropped", row, col, -1)
+            bump(f"signed row {row - c} flag on an idle row", idle, col, 1)
+        bump("SMOD kind on row N flipped", c + 1, L.CH_INR, 1 - 2 * int(m[c + 1, L.CH_INR]))
+        bump("negation flag flipped on C", c, L.CH_M, 1 - 2 * int(m[c, L.CH_M]))
+        bump("negation flag flipped on N", c + 1, L.CH_M, 1 - 2 * int(m[c + 1, L.CH_M]))
+        bump("negation flag flipped on I", c + 2, L.CH_M, 1 - 2 * int(m[c + 2, L.CH_M]))
+        bump("ha + 2", c, L.W2_OFFSET + 15, 2)
+        bump("hb + 2", c, L.W2_OFFSET + 31, 2)
+        for k in range(15):
+            bump(f"|a| carry {k} = 2", c, L.W2_OFFSET + k, 2 - int(m[c, L.W2_OFFSET + k]))
+            bump(f"|b| carry {k} = 2", c, L.W2_OFFSET + 16 + k, 2 - int(m[c, L.W2_OFFSET + 16 + k]))
+        for k in range(16):
+            bump(f"|a| pair {k} + 1", c + 1, L.W1_OFFSET + 2 * k, 1)
+            bump(f"|b| pair {k} + 1", c + 1, L.W2_OFFSET + 2 * k, 1)
+            bump(f"result carry {k} = 2", c + 3, L.W1_OFFSET + k, 2 - int(m[c + 3, L.W1_OFFSET + k]))
+            bump(f"signed result pair {k} + 1", c + 2, L.W2_OFFSET + 2 * k, 1)
+        for k in range(32):
+            bump(f"|a| byte {k} copy + 1", c + 2, L.W0_OFFSET + k, 1)
+            bump(f"|b| byte {k} copy + 1", c + 2, L.W1_OFFSET + k, 1)
+            bump(f"result byte {k} copy + 1", c + 2, L.W2_OFFSET + k, 1)
+    return out
+
+
+def signed_run():
+    """SDIV(−2^255, −1), SMOD(−7, 2) and SDIV(7, −2): every sign case the bumps reach."""
+    code = (push32(2**256 - 1) + push32(2**255) + b"\x05\x50" + push(2) + push32(2**256 - 7) + b"\x07\x50"
+            + push32(2**256 - 2) + push(7) + b"\x05\x50\x00")
+    return memory_run(code)
+
+
 def mul_bumps(m: np.ndarray) -> list[tuple[str, int, int, int]]:
     """One cell of a DIV or MUL instance set to a wrong value."""
     n1 = chiplet_row(m, L.CH_DIV)
@@ -1603,13 +1722,16 @@ CATALOGUE = {f.__name__[2:]: with_zero_tests(f) for f in [
     m_copy_wrong_source, m_copy_ends_early, m_copy_past_end_unchecked, m_mcopy_wrong_word,
     m_sload_wrong_value, m_sstore_underpaid, m_refund_inflated, m_storage_stale_read, m_storage_wrong_original,
     m_storage_final_hidden, m_storage_warm_claimed, m_mul_result, m_mod_wraps_past_2_256, m_div_remainder_too_big,
-    m_div_by_zero_nonzero, m_div_claims_zero_divisor,
+    m_div_by_zero_nonzero, m_div_claims_zero_divisor, m_sdiv_quotient_sign_wrong, m_sdiv_result_not_negation,
+    m_sdiv_overflow_claimed_big, m_smod_remainder_sign_wrong, m_sdiv_sign_bit_hidden, m_smod_divisor_sign_bit_hidden,
+    m_smod_asks_div,
 ]}
 
 PROVED_BY_DEFAULT = {"mod_wraps_past_2_256", "slt_sign_bit_hidden", "add_result", "carry_not_a_bit", "stale_read", "wrong_gas", "skipped_instruction",
                      "jump_to_non_jumpdest", "unproven_opcode_as_add", "fake_table_entry", "xor_result",
                      "shift_wrong_byte_position", "valid_target_made_up_gap", "false_overflow_low_sp",
-                     "timestamp_wrong", "signextend_byte_not_extended", "sar_sign_bit_hidden"}
+                     "timestamp_wrong", "signextend_byte_not_extended", "sar_sign_bit_hidden",
+                     "sdiv_quotient_sign_wrong"}
 """The cheats whose refused proofs run in the default test run (the rest are marked slow)."""
 
 
@@ -1715,7 +1837,8 @@ def test_every_constraint_catches_a_mutation(capsys):
                              mcopy_bumps),
                             (*storage_run(push(1) + b"\x54\x50" + push(0) + push(1) + b"\x55\x00"), storage_bumps),
                             (*memory_run(push(3) + push32(2**255 + 5) + b"\x04\x50" + push(2**200) + push(7) + b"\x02\x50"
-                                         + push(5) + push(13) + b"\x06\x50\x00"), mul_bumps)):
+                                         + push(5) + push(13) + b"\x06\x50\x00"), mul_bumps),
+                            (*signed_run(), signed_bumps)):
         assert not local_violations(base, range(base.shape[0]))
         listed = bumps(base)
         for (label, *_), caught in zip(listed, bumped_violations(base, listed)):
@@ -1971,7 +2094,8 @@ def test_every_proven_opcode_has_a_constraint_group_and_a_mutation():
         Group.CALLER: "caller_wrong", Group.CALLDATALOAD: "calldataload_wrong_word",
         Group.CALLDATACOPY: "copy_wrong_source", Group.CODECOPY: "copy_past_end_unchecked",
         Group.MCOPY: "mcopy_wrong_word", Group.SLOAD: "sload_wrong_value", Group.SSTORE: "sstore_underpaid",
-        Group.MUL: "mul_result", Group.DIV: "div_remainder_too_big", Group.MOD: "mod_wraps_past_2_256", Group.COPYSIZE: "copy_ends_early", Group.COPYUNIT: "copy_wrong_source",
+        Group.MUL: "mul_result", Group.DIV: "div_remainder_too_big", Group.MOD: "mod_wraps_past_2_256",
+        Group.SDIV: "sdiv_quotient_sign_wrong", Group.SMOD: "smod_remainder_sign_wrong", Group.COPYSIZE: "copy_ends_early", Group.COPYUNIT: "copy_wrong_source",
         Group.ORIGIN: "origin_wrong", Group.GASPRICE: "gasprice_wrong", Group.CHAINID: "chainid_wrong",
         Group.NUMBER: "number_wrong", Group.TIMESTAMP: "timestamp_wrong", Group.BASEFEE: "basefee_wrong",
     }
