@@ -8,6 +8,8 @@ involves one row only (the AIR may then check it on the last row too).
 
 from __future__ import annotations
 
+from circuits.values import Degree
+
 
 class ConstraintSink:
     """Collects constraints with their names, declared degrees and whether they are single-row."""
@@ -25,3 +27,16 @@ class ConstraintSink:
         self.degrees.append(degree)
         self.single_row.append(row)
         self.values.append(value)
+
+    @classmethod
+    def probe(cls, constraints, width: int) -> "ConstraintSink":
+        """Run ``constraints(cur, nxt, sink)`` once on degree symbols: the names, declared degrees
+        and single-row flags, read once when an AIR is built."""
+        sink = cls()
+        one = [Degree(1)] * width
+        constraints(one, one, sink)
+        return sink
+
+    @property
+    def single_row_indices(self) -> frozenset[int]:
+        return frozenset(i for i, r in enumerate(self.single_row) if r)

@@ -101,7 +101,7 @@ from circuits.keccak_layout import (
     STATE_LIMBS,
     lane,
 )
-from circuits.poseidon2_air import PublicBus
+from circuits.poseidon2_air import PublicBus, PublicBusAux
 from circuits.values import BaseVec, Degree
 
 __all__ = [
@@ -658,7 +658,7 @@ class KeccakStatement:
         return struct.pack("<I", len(self)) + self.inputs.astype("<u8").tobytes() + self.outputs.astype("<u8").tobytes()
 
 
-class KeccakAir(Air):
+class KeccakAir(PublicBusAux, Air):
     """Proves a batch of Keccak-f[1600] permutations, bound to public (input, output) pairs.
 
     Main columns: the :class:`KeccakGroup` (0 … 2627) and ``mult`` (2628).  Permutation j of the
@@ -674,6 +674,8 @@ class KeccakAir(Air):
     def __init__(self):
         self.group = KeccakGroup()
         self.bus = PublicBus(2 * STATE_LIMBS, "pairs")
+        self.bus_columns = [*self.group.preimage_columns, *self.group.output_columns]
+        self.bus_mult = MULT
 
     def public_inputs_bytes(self, pi: KeccakStatement) -> bytes:
         return pi.to_bytes()
@@ -698,26 +700,7 @@ class KeccakAir(Air):
     def assertions(self, pi, n):
         return self.group.assertions()
 
-    # aux
-    def _bus_values(self, row: Sequence) -> list:
-        return self.group.preimage(row) + self.group.output(row)
-
-    def aux_transition_names(self):
-        return self.bus.names()
-
-    def aux_transition_degrees(self):
-        return self.bus.degrees(1)
-
-    def cyclic_aux_transitions(self):
-        return self.bus.cyclic()
-
-    def evaluate_aux_transition(self, cur, nxt, aux_cur, aux_nxt, challenges, pi):
-        return self.bus.constraints(self._bus_values(cur), cur[MULT], aux_cur, aux_nxt, challenges)
-
-    def build_aux_trace(self, main, challenges, pi):
-        cols = [*self.group.preimage_columns, *self.group.output_columns]
-        return self.bus.build(np.ascontiguousarray(main[:, cols]), main[:, MULT], challenges)
-
+    # aux: PublicBusAux over (preimage ‖ output)
     def aux_assertions(self, challenges, pi, n):
         tuples = _pair_tuples(pi.inputs, pi.outputs)
         return self.bus.assertions(self.bus.public_sum(tuples, challenges), n)

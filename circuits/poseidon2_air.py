@@ -396,6 +396,36 @@ class PublicBus:
                 Assertion(self.S, trace_length - 1, value, f"{self.name}: s ends at the public sum")]
 
 
+class PublicBusAux:
+    """The auxiliary half of an AIR whose rows are bound to a public list of tuples by one
+    :class:`PublicBus` (``self.bus``): each row offers ``bus_values(row)`` — the main columns
+    ``bus_columns`` — with the multiplicity in column ``bus_mult``.  The AIR still gives
+    ``aux_assertions`` (the public sum it closes with)."""
+
+    bus: PublicBus
+    bus_mult: int
+    bus_columns: Sequence[int]
+
+    def bus_values(self, row: Sequence) -> list:
+        return [row[c] for c in self.bus_columns]
+
+    def aux_transition_names(self):
+        return self.bus.names()
+
+    def aux_transition_degrees(self):
+        return self.bus.degrees(1)
+
+    def cyclic_aux_transitions(self):
+        return self.bus.cyclic()
+
+    def evaluate_aux_transition(self, cur, nxt, aux_cur, aux_nxt, challenges, pi):
+        return self.bus.constraints(self.bus_values(cur), cur[self.bus_mult], aux_cur, aux_nxt, challenges)
+
+    def build_aux_trace(self, main, challenges, pi):
+        tuples = np.ascontiguousarray(main[:, list(self.bus_columns)])
+        return self.bus.build(tuples, main[:, self.bus_mult], challenges)
+
+
 def row_columns(main: np.ndarray, columns: Sequence[int] | None = None) -> list:
     """Main-trace columns as BaseVec values (all of them, or ``columns`` with None elsewhere)."""
     wanted = range(main.shape[1]) if columns is None else set(columns)
@@ -451,7 +481,7 @@ class Poseidon2Statement:
         return np.hstack([self.inputs, self.outputs])
 
 
-class Poseidon2Air(Air):
+class Poseidon2Air(PublicBusAux, Air):
     """Proves a batch of Poseidon2 permutations, bound to public (input, output) pairs.
 
     Main columns: the :class:`Poseidon2Group` (0 … 297) and ``mult`` (298).  Rows 0 … k−1 hold the
@@ -467,6 +497,8 @@ class Poseidon2Air(Air):
     def __init__(self):
         self.group = Poseidon2Group()
         self.bus = PublicBus(INPUT_WIDTH + OUTPUT_WIDTH, "pairs")
+        self.bus_columns = [*self.group.input_columns, *self.group.output_columns]
+        self.bus_mult = MULT
 
     def public_inputs_bytes(self, pi: Poseidon2Statement) -> bytes:
         return struct.pack("<I", len(pi)) + pi.tuples().astype("<u4").tobytes()
@@ -490,27 +522,7 @@ class Poseidon2Air(Air):
     def assertions(self, pi, n):
         return []
 
-    # aux
-    def _bus_values(self, row: Sequence) -> list:
-        return self.group.inputs(row) + self.group.outputs(row)
-
-    def aux_transition_names(self):
-        return self.bus.names()
-
-    def aux_transition_degrees(self):
-        return self.bus.degrees(1)
-
-    def cyclic_aux_transitions(self):
-        return self.bus.cyclic()
-
-    def evaluate_aux_transition(self, cur, nxt, aux_cur, aux_nxt, challenges, pi):
-        return self.bus.constraints(self._bus_values(cur), cur[MULT], aux_cur, aux_nxt, challenges)
-
-    def build_aux_trace(self, main, challenges, pi):
-        cols = [*self.group.input_columns, *self.group.output_columns]
-        tuples = np.ascontiguousarray(main[:, cols])
-        return self.bus.build(tuples, main[:, MULT], challenges)
-
+    # aux: PublicBusAux over (input ‖ output)
     def aux_assertions(self, challenges, pi, n):
         return self.bus.assertions(self.bus.public_sum(pi.tuples(), challenges), n)
 

@@ -115,7 +115,6 @@ from circuits.extension import Ext
 from circuits.field import P
 from circuits.poseidon2 import DIGEST_SIZE
 from circuits.poseidon2_air import PublicBus
-from circuits.values import Degree
 
 __all__ = [
     "DOMAIN_VALUE", "DOMAIN_LEAF", "value_limbs", "AccessRecord", "StateInputs", "StateAir",
@@ -204,7 +203,6 @@ class StateInputs:
         return np.array([a.bus_tuple(i) for i, a in enumerate(self.accesses)], dtype=np.uint64)
 
 
-_Sink = ConstraintSink
 
 
 def _select(bit, left: Sequence, right: Sequence) -> list:
@@ -252,11 +250,8 @@ class StateAir(Air):
 
     def __init__(self):
         self.bus = PublicBus(ACCESS_ARITY, "access bus")
-        probe = _Sink()
-        one = [Degree(1)] * self.width
-        self._main(one, one, probe)
-        self._names, self._degrees = probe.names, probe.degrees
-        self._cyclic = frozenset(i for i, r in enumerate(probe.single_row) if r)
+        probe = ConstraintSink.probe(self._main, self.width)
+        self._names, self._degrees, self._cyclic = probe.names, probe.degrees, probe.single_row_indices
         self._sum_cache: tuple | None = None
 
     # ---- statement --------------------------------------------------------------------------------
@@ -282,11 +277,11 @@ class StateAir(Air):
         return self._cyclic
 
     def evaluate_transition(self, cur, nxt, pi) -> list:
-        sink = _Sink()
+        sink = ConstraintSink()
         self._main(cur, nxt, sink)
         return sink.values
 
-    def _main(self, c: Sequence, n: Sequence, s: _Sink) -> None:  # noqa: C901 - one list of constraints
+    def _main(self, c: Sequence, n: Sequence, s: ConstraintSink) -> None:  # noqa: C901 - one list of constraints
         A, B = L.GROUP_A, L.GROUP_B
         k = _K
         for name, v in zip(A.constraint_names(), A.constraints(c)):

@@ -108,7 +108,7 @@ from circuits.field import P
 from circuits.poseidon2 import DIGEST_SIZE, hash_elements_many
 from circuits.poseidon2_air import PublicBus
 from circuits.state_air import ACCESS_ARITY, AccessRecord
-from circuits.values import BaseVec, Degree, ExtVec
+from circuits.values import BaseVec, ExtVec
 
 __all__ = [
     "EMPTY_CODE_HASH", "DOMAIN_KEY", "KIND_NONCE", "KIND_BALANCE", "KIND_CODE_HASH", "MAX_NONCE",
@@ -285,7 +285,6 @@ class TransferOlds:
     fee_balance: Sequence[int]
 
 
-_Sink = ConstraintSink
 
 
 class _Form:
@@ -392,11 +391,8 @@ class TransferAir(Air):
 
     def __init__(self):
         self.tx_bus = PublicBus(TX_ARITY, "transaction bus")
-        probe = _Sink()
-        one = [Degree(1)] * self.width
-        self._main(one, one, probe)
-        self._names, self._degrees = probe.names, probe.degrees
-        self._cyclic = frozenset(i for i, r in enumerate(probe.single_row) if r)
+        probe = ConstraintSink.probe(self._main, self.width)
+        self._names, self._degrees, self._cyclic = probe.names, probe.degrees, probe.single_row_indices
         self._sum_cache: tuple | None = None
 
     # ---- statement --------------------------------------------------------------------------------
@@ -430,11 +426,11 @@ class TransferAir(Air):
         return self._cyclic
 
     def evaluate_transition(self, cur, nxt, pi) -> list:
-        sink = _Sink()
+        sink = ConstraintSink()
         self._main(cur, nxt, sink)
         return sink.values
 
-    def _main(self, c: Sequence, n: Sequence, s: _Sink) -> None:
+    def _main(self, c: Sequence, n: Sequence, s: ConstraintSink) -> None:
         act = c[TL.ACT]
         # ---- control: a prefix of active rows, a row counter, the first-row flag ----------------------
         s.add("act is boolean", 2, act * (1 - act), row=True)

@@ -74,7 +74,7 @@ def _negation(flag, sign, u_pairs, x_pairs, carries, last) -> list:
 
 
 def constraints(cur: Row, nxt: Row) -> list[Constraint]:
-    c, n2, i3, j4 = first_row(cur), cur.ch_sd2, asks(cur), cur.ch_sd4
+    c, n2, i3 = first_row(cur), cur.ch_sd2, asks(cur)
     sa, sb, neg_flag = cur.bits[0], cur.bits[1], cur.ch_m
     out = [
         Constraint("signed division row C is followed by N", c * (1 - nxt.ch_sd2), 2, False),
