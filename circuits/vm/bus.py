@@ -55,6 +55,9 @@ from circuits.vm.opcodes import Group
 from circuits.vm.tables import CHUNKS, TAG_AND, TAG_CODE, TAG_JDGAP, TAG_RANGE, TAG_STACK
 
 STACK_TUPLE = 3 + 32
+PUSH_FROM_W1 = (Group.MLOAD, Group.SLOAD, *environment.READS)
+"""Groups whose produced word (slot P2) is W1, not W2: W2 holds their byte-sized witness (an
+expansion, a gap) — the witness's stack replay reads this same list."""
 LONGEST_TUPLE = max(chiplets.REQUEST_FIELDS, storage_chiplet.VERSION_FIELDS)
 NUM_BETAS = LONGEST_TUPLE
 
@@ -111,8 +114,7 @@ def fractions(cur: Row, nxt: Row, betas: list) -> list[list[tuple[Any, Any]]]:
     f1 = _stack_fp(betas, cur.a1, cur.tp1, fw1)
     boolean = E.total(cur.s(g) for g in comparison.BOOLEAN_RESULT)
     dup, swap = cur.s(Group.DUP), cur.s(Group.SWAP)
-    # MLOAD and the environment opcodes push from W1 (W2 holds the expansion witness, a gap)
-    mload = E.total(cur.s(g) for g in (Group.MLOAD, Group.SLOAD, *environment.READS))
+    mload = E.total(cur.s(g) for g in PUSH_FROM_W1)
     value2 = (E.scale(fw2, 1 - boolean - dup - swap - mload) + E.scale(fw0, dup) + E.scale(fw1, swap + mload)
               + E.scale(betas[3], boolean * cur.res))
     f2 = _stack_fp(betas, stack.p2_address(cur), time + 2, value2)

@@ -22,6 +22,7 @@ from circuits.vm import chiplet_witness as CW
 from circuits.vm import copy as COPY
 from circuits.vm import copy_witness as CPW
 from circuits.vm import environment
+from circuits.vm.bus import PUSH_FROM_W1
 from circuits.vm import layout as L
 from circuits.vm import memory_witness as MWIT
 from circuits.vm import storage_witness as SWIT
@@ -504,8 +505,8 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     en3 = spec_array(lambda g, s: s.produces >= 2)[group_full] * ok_full
     p2_source = np.full(n, 2, dtype=np.int64)  # index into words_all: W0 (DUP), W1 (SWAP), W2, result
     p2_source[sel[Group.DUP] == 1] = 0
-    p2_source[(sel[Group.SWAP] == 1) | (sel[Group.MLOAD] == 1)] = 1
-    for g in ENV_READS:
+    p2_source[sel[Group.SWAP] == 1] = 1
+    for g in PUSH_FROM_W1:
         p2_source[sel[g] == 1] = 1
     for g in BOOLEAN_RESULT:
         p2_source[sel[g] == 1] = 3

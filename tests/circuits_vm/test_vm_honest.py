@@ -550,3 +550,12 @@ def test_prove_and_verify_commands(tmp_path):
     assert r.exit_code == 1 and json.loads(r.output)["valid"] is False
     r = runner.invoke(app, ["evm", "prove", "--code", "0x60036004600508", "--out", str(out)])
     assert r.exit_code == 1 and "ADDMOD at pc 6" in r.output
+
+
+def test_words_pushed_from_w1_are_drained_after_the_halt():
+    """SLOAD, MLOAD and the environment reads push W1; left on the stack at STOP, the padding rows
+    drain them with the value the stack replay took from the same column."""
+    code = (push(3) + bytes([0x54]) + push(0) + bytes([0x51]) + push(0) + bytes([0x35]) + bytes([0x30, 0x00]))
+    trace = record_run(code, input=b"\x11" * 32, gas=GAS, storage={3: 2**255 + 7})
+    matrix, statement = witness_for(code, GAS, trace)
+    assert_satisfied(matrix, statement)
