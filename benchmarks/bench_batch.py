@@ -5,7 +5,9 @@ For each size a fresh node (SQLite, temporary data dir) admits that many EIP-155
 default (≥ 100-bit) options and verified.  ``--kind transfer``: plain ETH transfers.  ``--kind token``:
 calls of a minimal token contract (:data:`TOKEN_RUNTIME`, balances kept at the storage slot numbered
 by the holder's address, inside the execution circuit's proven set), deployed and spread over the 20
-senders in two earlier batches; each token transfer adds one execution table to the proof.  Each size runs in its own process so the peak RSS is that batch's
+senders in two earlier batches; each token transfer adds one execution table to the proof.  ``--kind
+erc20``: the same with the compiled Vyper ERC-20 of ``tests/contracts/token.vy`` (balances in a
+hashmap, so every transfer runs KECCAK256 — proven by the Keccak table — and emits a Transfer log).  Each size runs in its own process so the peak RSS is that batch's
 alone; a warm-up batch of one transfer compiles the kernels first (not counted).
 
 Reported per batch: transactions, prove and verify seconds, proof bytes, peak RSS, the rows and
@@ -14,6 +16,7 @@ transaction (two per level row and five hash rows of each access in the state ta
 
     python benchmarks/bench_batch.py --txs 1 10 100 1000
     python benchmarks/bench_batch.py --kind token --txs 1 10
+    python benchmarks/bench_batch.py --kind erc20 --txs 1 10 100
 """
 
 from __future__ import annotations
@@ -68,12 +71,13 @@ def _sealed_node(count: int, home: Path, kind: str = "transfer"):
     if kind == "transfer":
         raws = _signed_transfers(count, node.config.chain_id, node.config.base_fee)
     else:
-        _, token = node.deploy(node.dev_key(0), token_initcode(10**30))
+        initcode = token_initcode(10**30) if kind == "token" else erc20_initcode(10**30)
+        _, token = node.deploy(node.dev_key(0), initcode)
         node.seal()
         for s in range(1, SENDERS):
-            node.send(node.dev_key(0), to=token, data=dev_address(s).rjust(32, b"\0") + (10**24).to_bytes(32, "big"))
+            node.send(node.dev_key(0), to=token, data=_transfer_data(kind, dev_address(s), 10**24))
         node.seal()
-        raws = _signed_token_transfers(count, token, node)
+        raws = _signed_token_transfers(count, token, node, kind)
     for raw in raws:
         node.submit_raw(raw)
     sealed = node.seal()
@@ -82,7 +86,28 @@ def _sealed_node(count: int, home: Path, kind: str = "transfer"):
     return node, sealed.batch
 
 
-def _signed_token_transfers(count: int, token: bytes, node) -> list[bytes]:
+def erc20_initcode(supply: int) -> bytes:
+    """``tests/contracts/token.vy`` (a Vyper ERC-20: hashmap balances, Transfer events) compiled for
+    Cancun, with ``supply`` to the deployer."""
+    import vyper
+    from vyper.compiler.settings import Settings
+
+    source = (Path(__file__).resolve().parents[1] / "tests" / "contracts" / "token.vy").read_text()
+    out = vyper.compile_code(source, output_formats=["bytecode"], settings=Settings(evm_version="cancun"))
+    return bytes.fromhex(out["bytecode"][2:]) + supply.to_bytes(32, "big")
+
+
+ERC20_TRANSFER = bytes.fromhex("a9059cbb")
+"""The selector of transfer(address,uint256)."""
+
+
+def _transfer_data(kind: str, to: bytes, amount: int) -> bytes:
+    """Calldata of a token transfer: the minimal token's two words, or the ERC-20 ABI call."""
+    words = to.rjust(32, b"\0") + amount.to_bytes(32, "big")
+    return ERC20_TRANSFER + words if kind == "erc20" else words
+
+
+def _signed_token_transfers(count: int, token: bytes, node, kind: str = "token") -> list[bytes]:
     from l2.crypto import dev_address, dev_private_key
     from l2.tx import DynamicFeeTx, encode, sign
 
@@ -90,7 +115,7 @@ def _signed_token_transfers(count: int, token: bytes, node) -> list[bytes]:
     out = []
     for i in range(count):
         s = i % SENDERS
-        data = (0x10000 + i).to_bytes(32, "big") + (1 + i).to_bytes(32, "big")
+        data = _transfer_data(kind, (0x10000 + i).to_bytes(20, "big"), 1 + i)
         tx = DynamicFeeTx(chain_id=node.config.chain_id, nonce=nonces[s], max_priority_fee_per_gas=1,
                           max_fee_per_gas=2 * node.config.base_fee, gas=100_000, to=token, value=0, data=data)
         nonces[s] += 1
@@ -143,7 +168,7 @@ def measure(count: int, kind: str = "transfer") -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--txs", type=int, nargs="+", default=[1, 10, 100])
-    ap.add_argument("--kind", choices=["transfer", "token"], default="transfer")
+    ap.add_argument("--kind", choices=["transfer", "token", "erc20"], default="transfer")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process: measure one size
     args = ap.parse_args()
     if args.one is not None:

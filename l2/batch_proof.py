@@ -16,6 +16,10 @@ challenges), with the batch statement's canonical bytes and the proof's advice a
   proof bytes, not posted data: the verifier checks each against its transaction (caller, address,
   value, calldata, code, gas limit) and derives the transaction's gas used, fee, status and storage
   effects from it;
+* the **Keccak table** (:class:`circuits.keccak_air.Keccak256Air`, when a statement lists KECCAK256
+  hashes): the keccak-256 sponge over every statement's messages in transaction order, its
+  chaining states carried as advice; the verifier requires each listed digest to be the table's
+  (:mod:`l2.keccak_tables`), so an execution table cannot push a false digest;
 * the **state table** (:class:`circuits.state_air.StateBusAir`): receives every access in order and
   proves each against the state tree, chained from R_prev to R_new — the transfer table's 7·T, then
   the *public* accesses (idx 7·T + k: each contract transaction's storage slots, from the initial
@@ -35,10 +39,13 @@ account, a contract that is the fee recipient.
 Proof bytes (strict: every length checked, no trailing bytes; integers big-endian)::
 
     "L2BA" | version u8 | count u32 | count × (tx index u32 | length u32 | VmStatement bytes)
+    | Keccak section (blocks u32 | chaining state × blocks, see :mod:`l2.keccak_tables`)
     | multi-table proof (the rest)
 
-with tx indices strictly increasing.  Everything before the multi-table proof is the *advice*; the
-transcript absorbs ``statement.to_bytes() + advice``, so the proof is bound to it.
+with tx indices strictly increasing (a statement's bytes are :meth:`VmStatement.to_bytes`'s, its
+KECCAK256 hashes and LOG logs included, decoded as strictly as :mod:`l2.evm_prove` does).
+Everything before the multi-table proof is the *advice*; the transcript absorbs
+``statement.to_bytes() + advice``, so the proof is bound to it.
 
 The export file (``l2 batch export``, checked by ``l2 verify``) is ``"L2BP" | version u8 |
 statement | proof length u32 | proof``, every byte bound.
@@ -55,13 +62,14 @@ from pathlib import Path
 from typing import Any
 
 from l2.batch_statement import BatchStatement, StatementError, root_from_hex
+from l2.keccak_tables import KECCAK_AIR, check_digests, decode_states, encode_states, hash_messages, keccak_table
 from verifier.errors import ProofFormatError, VerificationError
 from verifier.proof import ProofOptions
 
 FILE_MAGIC = b"L2BP"
 FILE_VERSION = 2
 PROOF_MAGIC = b"L2BA"
-PROOF_VERSION = 2
+PROOF_VERSION = 3
 MIN_SECURITY = 100
 
 
@@ -105,20 +113,30 @@ def batch_statement(node: Any, number: int) -> BatchStatement:
 
 # ---- advice: the execution statements, carried in the proof bytes -------------------------------------
 
-def encode_advice(runs: Mapping[int, Any]) -> bytes:
-    """The advice part of the proof bytes for ``{tx index: VmStatement}``."""
+def encode_advice(runs: Mapping[int, Any], keccak: Any = None) -> bytes:
+    """The advice part of the proof bytes for ``{tx index: VmStatement}`` and the Keccak table's
+    statement (a :class:`~circuits.keccak_air.Keccak256Statement`, None without KECCAK256)."""
     out = [PROOF_MAGIC, bytes([PROOF_VERSION]), struct.pack(">I", len(runs))]
     for index in sorted(runs):
         body = runs[index].to_bytes()
         out += [struct.pack(">II", index, len(body)), body]
+    out.append(encode_states(keccak))
     return b"".join(out)
 
 
 def decode_proof(data: bytes) -> tuple[dict[int, Any], bytes, bytes]:
-    """Split proof bytes into ({tx index: VmStatement}, the advice bytes, the multi-table proof bytes).
+    """Split proof bytes into ({tx index: VmStatement}, the advice bytes, the multi-table proof bytes)."""
+    runs, _keccak, advice, multi = decode_advice(data)
+    return runs, advice, multi
 
-    Strict: a bad magic or version, a length past the end, indices not strictly increasing or a
-    statement that is not canonically encoded raise ProofFormatError.
+
+def decode_advice(data: bytes) -> tuple[dict[int, Any], Any, bytes, bytes]:
+    """Split proof bytes into ({tx index: VmStatement}, the Keccak table's statement or None, the
+    advice bytes, the multi-table proof bytes).
+
+    Strict: a bad magic or version, a length past the end, indices not strictly increasing, a
+    statement that is not canonically encoded or a Keccak section that is not the messages' raise
+    ProofFormatError.
     """
     from l2.evm_prove import _decode_statement
 
@@ -156,7 +174,11 @@ def decode_proof(data: bytes) -> tuple[dict[int, Any], bytes, bytes]:
             raise ProofFormatError(f"execution statement of transaction {index} is not canonically encoded")
         runs[index] = run
         last = index
-    return runs, data[:pos], data[pos:]
+    try:
+        keccak, pos = decode_states(data, pos, hash_messages(runs[i] for i in sorted(runs)))
+    except ValueError as exc:
+        raise ProofFormatError(f"Keccak section: {exc}") from None
+    return runs, keccak, data[:pos], data[pos:]
 
 
 # ---- tables -------------------------------------------------------------------------------------------
@@ -170,11 +192,14 @@ def _airs():
     return TransferAir(), StateBusAir(), VmAir()
 
 
-def batch_tables(statement: BatchStatement, runs: Mapping[int, Any]) -> tuple[list[tuple[Any, Any]], Any]:
+def batch_tables(statement: BatchStatement, runs: Mapping[int, Any],
+                 keccak: Any = None) -> tuple[list[tuple[Any, Any]], Any]:
     """([(air, public inputs)] of every table in proof order, the priced batch), from the statement
-    and the advice ``{tx index: VmStatement}`` alone — what the verifier uses.  The tables: transfer,
-    state (unless the batch is empty), then one execution table per statement in transaction order.
-    StatementError names what it refuses (a transaction, or a statement that is not its frame)."""
+    and the advice — ``{tx index: VmStatement}`` and the Keccak table's statement — alone: what the
+    verifier uses.  The tables: transfer, state (unless the batch is empty), one execution table per
+    statement in transaction order, then the Keccak table when a statement hashes.  StatementError
+    names what it refuses (a transaction, a statement that is not its frame, a digest the Keccak
+    table does not prove)."""
     from circuits.state_air import StateBusInputs
     from l2.batch_witness import batch_inputs
 
@@ -188,9 +213,15 @@ def batch_tables(statement: BatchStatement, runs: Mapping[int, Any]) -> tuple[li
         # no transaction, no state access: the transfer table proves it sends nothing, and the
         # verifier checks the roots are equal itself
         return [(transfer_air, inputs.transfers)], inputs
+    order = sorted(runs)
+    try:
+        check_digests([runs[i] for i in order], keccak, [f"transaction {i}" for i in order])
+    except ValueError as exc:
+        raise StatementError(str(exc)) from None
     state = StateBusInputs(statement.prev_root, statement.new_root, inputs.access_count)
     return ([(transfer_air, inputs.transfers), (state_air, state)]
-            + [(vm_air, runs[index]) for index in sorted(runs)]), inputs
+            + [(vm_air, runs[index]) for index in order]
+            + ([(KECCAK_AIR, keccak)] if keccak is not None else [])), inputs
 
 
 def public_access_sum(inputs: Any) -> Callable[[list[Any]], Any] | None:
@@ -234,6 +265,7 @@ def prove_statement(statement: BatchStatement, world_before: Any, options: Proof
             if statement.prev_root != statement.new_root or tree.root != statement.prev_root:
                 raise ValueError("an empty batch leaves the state root as it was")
             runs: dict[int, Any] = {}
+            keccak = None
             traces = [transfer_trace(tables[0][1], tree.get)[0]]
         else:
             witness = batch_witness(statement.decoded, world_before, block_env_of(statement), statement.deposits)
@@ -241,11 +273,15 @@ def prove_statement(statement: BatchStatement, world_before: Any, options: Proof
             if state.prev_root != statement.prev_root or state.new_root != statement.new_root:
                 raise ValueError("replaying its transactions does not give its state roots")
             runs = {r.index: r.statement for r in witness.runs}
-            tables, inputs = batch_tables(statement, runs)
+            table = keccak_table(runs[i] for i in sorted(runs))
+            keccak = table[0] if table else None
+            tables, inputs = batch_tables(statement, runs, keccak)
             traces = [witness.tables.transfer_trace, witness.tables.state_trace, *(r.trace for r in witness.runs)]
+            if table:
+                traces.append(table[1])
     except ValueError as exc:  # StatementError included: a batch the tables cannot express
         raise BatchProofError(f"batch {statement.number} cannot be proven: {exc}") from None
-    advice = encode_advice(runs)
+    advice = encode_advice(runs, keccak)
     start = time.perf_counter()
     proof = prove_tables([Table(air, trace, pi) for (air, pi), trace in zip(tables, traces)], options,
                          statement=statement.to_bytes() + advice, progress=progress,
@@ -265,9 +301,9 @@ def verify_batch(statement: BatchStatement, proof: bytes, min_security: float = 
     """Check ``proof`` against ``statement``; return None or raise VerificationError (one-line reason)."""
     from verifier.multi_stark import verify_tables
 
-    runs, advice, multi = decode_proof(proof)
+    runs, keccak, advice, multi = decode_advice(proof)
     try:
-        tables, inputs = batch_tables(statement, runs)
+        tables, inputs = batch_tables(statement, runs, keccak)
     except StatementError as exc:
         raise VerificationError(f"batch statement refused: {exc}") from None
     if len(tables) == 1 and statement.prev_root != statement.new_root:
@@ -320,9 +356,9 @@ def proof_tables(statement: BatchStatement, proof: bytes):
     verifier-cost estimate counts (see :mod:`verifier.l1.proof_work`)."""
     from verifier.multi_proof import MultiProof
 
-    runs, _advice, multi = decode_proof(proof)
+    runs, keccak, _advice, multi = decode_advice(proof)
     try:
-        tables, _inputs = batch_tables(statement, runs)
+        tables, _inputs = batch_tables(statement, runs, keccak)
     except StatementError as exc:
         raise VerificationError(f"batch statement refused: {exc}") from None
     return [air for air, _ in tables], MultiProof.from_bytes(multi)

@@ -11,18 +11,26 @@ records the trace, refuses the run when it executed anything the execution circu
      halts with STATUS after using GAS_USED gas, returning OUTPUT (read from memory at OUTPUT_OFFSET)"
 
 and reading the storage slots it touches with their original values and, when it succeeds, leaving
-them with their final values and REFUND on the refund counter — with the execution circuit
-(:class:`circuits.vm.air.VmAir`).
+them with their final values and REFUND on the refund counter, hashing the listed messages (each
+KECCAK256 read its message from memory and pushed the listed digest) and logging the listed topics
+and data — with the execution circuit (:class:`circuits.vm.air.VmAir`).  That each listed digest
+is keccak-256 of its message is proven beside it by the Keccak table
+(:class:`circuits.keccak_air.Keccak256Air`, see :mod:`l2.keccak_tables`): the file carries that
+proof too, and the verifier requires the table's digests to be the listed ones.
 
 The proof file carries its statement, so ``verify_file(path)`` needs nothing else::
 
     magic "L2EVMPF" | version u8 | statement_len u32 | statement | proof_len u32 | proof (verifier format)
+    | Keccak section (:mod:`l2.keccak_tables`: blocks u32 big-endian | chaining states)
+    | [keccak_proof_len u32 | Keccak table proof]   (when blocks > 0)
 
 where the statement is ``code_len u32 | code | gas_limit u64 | status u8 | gas_used u64 |
 output_offset u32 | output_len u32 | output | address (20) | caller (20) | value (32, big-endian) |
 origin (20) | gas_price | chain_id | block_number | timestamp | base_fee (32 each, big-endian) | calldata_len u32 | calldata | slots u32 | refund u32 | (slot, original value) × slots (32 bytes each,
-big-endian) | final value × slots (when the run succeeds)`` (little-endian).  Every byte is bound: a
-short, long or altered file is refused with :class:`EvmProofError` or :class:`verifier.errors.VerificationError`.
+big-endian) | final value × slots (when the run succeeds) | hashes u32 | (key u32 | message_len u32 |
+message | digest (32)) × hashes | logs u32 | (key u32 | topics u8 | topic (32, big-endian) × topics |
+data_len u32 | data) × logs`` (little-endian).  Every byte is bound: a short, long or altered file is
+refused with :class:`EvmProofError` or :class:`verifier.errors.VerificationError`.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from typing import Any, Mapping, Optional
 
 import typer
 
+from circuits.keccak_air import trace_rows
 from circuits.vm.air import VmAir, VmStatement
 from circuits.vm.layout import MAX_GAS
 from circuits.vm.proven import unproven_steps
@@ -47,15 +56,16 @@ from verifier.stark import verify
 
 from .evm_cli import (CONTRACT_ADDRESS, DEFAULT_CALLER, DEFAULT_CHAIN_ID, DEFAULT_GAS, EvmInputError, parse_address,
                       parse_context, parse_hex, parse_storage, parse_uint)
+from .keccak_tables import KECCAK_AIR, check_digests, decode_states, encode_states, keccak_table
 from .state.world import Account, WorldState
 from .vm import BlockEnv, Message, TxEnv, begin_transaction, process_message_call
 from .vm.trace import ExecutionTrace, TraceRecorder
 
 __all__ = ["evm_prove_app", "prove_code", "verify_file", "verify_bytes", "EvmProofError", "record_run",
-           "trace_to_steps", "environment_of", "witness_for"]
+           "trace_to_steps", "environment_of", "witness_for", "read_file", "keccak_proof"]
 
 MAGIC = b"L2EVMPF"
-VERSION = 3
+VERSION = 4
 MIN_SECURITY = 100
 
 
@@ -118,13 +128,26 @@ def witness_for(code: bytes, gas: int, trace: ExecutionTrace, block_env: BlockEn
         raise EvmProofError(str(error)) from None
 
 
-def encode_file(statement: VmStatement, proof_bytes: bytes) -> bytes:
+def encode_file(statement: VmStatement, proof_bytes: bytes, keccak: tuple[Any, bytes] | None = None) -> bytes:
+    """The proof file for ``statement`` with its execution proof and, when it lists KECCAK256 digests,
+    ``keccak`` = (:class:`~circuits.keccak_air.Keccak256Statement`, its Keccak table proof)."""
     s = statement.to_bytes()
-    return MAGIC + bytes([VERSION]) + struct.pack("<I", len(s)) + s + struct.pack("<I", len(proof_bytes)) + proof_bytes
+    out = [MAGIC, bytes([VERSION]), struct.pack("<I", len(s)), s, struct.pack("<I", len(proof_bytes)), proof_bytes]
+    out.append(encode_states(keccak[0] if keccak else None))
+    if keccak:
+        out += [struct.pack("<I", len(keccak[1])), keccak[1]]
+    return b"".join(out)
 
 
 def decode_file(data: bytes) -> tuple[VmStatement, bytes]:
-    """Split a proof file into (statement, proof bytes); refuses anything malformed or trailing."""
+    """Split a proof file into (statement, execution proof bytes); refuses anything malformed or trailing."""
+    statement, proof, _keccak = read_file(data)
+    return statement, proof
+
+
+def read_file(data: bytes) -> tuple[VmStatement, bytes, tuple[Any, bytes] | None]:
+    """Split a proof file into (statement, execution proof bytes, (Keccak256Statement, Keccak proof
+    bytes) or None); refuses anything malformed or trailing."""
     pos = 0
 
     def take(k: int) -> bytes:
@@ -143,9 +166,18 @@ def decode_file(data: bytes) -> tuple[VmStatement, bytes]:
     s = take(slen)
     (plen,) = struct.unpack("<I", take(4))
     proof = take(plen)
+    statement = _decode_statement(s)
+    try:
+        keccak_statement, pos = decode_states(data, pos, statement.hash_messages())
+    except ValueError as error:
+        raise EvmProofError(f"malformed Keccak section in the proof file: {error}") from None
+    keccak = None
+    if keccak_statement is not None:
+        (klen,) = struct.unpack("<I", take(4))
+        keccak = (keccak_statement, take(klen))
     if pos != len(data):
         raise EvmProofError("trailing bytes after the proof")
-    return _decode_statement(s), proof
+    return statement, proof, keccak
 
 
 def _decode_statement(s: bytes) -> VmStatement:
@@ -176,17 +208,37 @@ def _decode_statement(s: bytes) -> VmStatement:
             raise struct.error("short storage")
         initial = tuple((int.from_bytes(pairs[64 * i:64 * i + 32], "big"),
                          int.from_bytes(pairs[64 * i + 32:64 * i + 64], "big")) for i in range(slots))
-        rest = s[end + 64 * slots:]
-        if len(rest) not in (0, 32 * slots) or (slots == 0 and rest):
-            raise struct.error("bad length")
+        end += 64 * slots
+        finals = slots if status == 1 else 0  # a run that does not succeed states no final storage
+        rest = s[end:end + 32 * finals]
+        if len(rest) != 32 * finals:
+            raise struct.error("short final storage")
         final = tuple((slot, int.from_bytes(rest[32 * i:32 * i + 32], "big")) for i, (slot, _) in enumerate(initial)) \
-            if rest else ()
-        if not final and status == 1 and slots:
-            raise struct.error("a successful run states its final storage")
+            if finals else ()
+        end += 32 * finals
+
+        def take(k: int) -> bytes:
+            nonlocal end
+            if len(s) - end < k:
+                raise struct.error("short hashes or logs")
+            end += k
+            return s[end - k:end]
+
+        hashes = []
+        for _ in range(struct.unpack("<I", take(4))[0]):
+            key, size = struct.unpack("<II", take(8))
+            hashes.append((key, take(size), take(32)))
+        logs = []
+        for _ in range(struct.unpack("<I", take(4))[0]):
+            key, count = struct.unpack("<IB", take(5))
+            topics = tuple(int.from_bytes(take(32), "big") for _ in range(count))
+            logs.append((key, topics, take(struct.unpack("<I", take(4))[0])))
+        if end != len(s):
+            raise struct.error("trailing bytes after the logs")
         gas_price, chain_id, number, timestamp, base_fee = words
         return VmStatement(code, gas_limit, status, gas_used, output, ooff, calldata, caller,
                            int.from_bytes(value, "big"), address, initial, final, refund, origin, gas_price, chain_id,
-                           number, timestamp, base_fee)
+                           number, timestamp, base_fee, tuple(hashes), tuple(logs))
     except (struct.error, ValueError) as error:
         raise EvmProofError(f"malformed statement in the proof file: {error}") from None
 
@@ -213,9 +265,10 @@ def prove_code(code: str | bytes, input: str | bytes = b"", gas: int | str = DEF
     air = VmAir()
     start = time.perf_counter()
     proof = prove(air, matrix, statement, options or ProofOptions())
+    keccak = keccak_proof(statement, options)
     seconds = time.perf_counter() - start
     proof_bytes = proof.to_bytes()
-    data = encode_file(statement, proof_bytes)
+    data = encode_file(statement, proof_bytes, keccak)
     if out is not None:
         Path(out).write_bytes(data)
     result = trace.result
@@ -227,20 +280,42 @@ def prove_code(code: str | bytes, input: str | bytes = b"", gas: int | str = DEF
         "status": result.status, "output": "0x" + result.output.hex(), "gas_used": gas_limit - result.gas_left,
         "gas_refund": result.refund,
         "storage": {hex(slot): hex(v) for slot, v in sorted(final.items()) if v},
-        "logs": [],  # LOG is outside the proven set: a proven run emits none
+        # the logs a run emits: the statement's when it succeeds (a revert or an error drops them)
+        "logs": [{"address": "0x" + statement.address.hex(), "topics": [hex(t) for t in topics],
+                  "data": "0x" + data.hex()} for _, topics, data in (statement.logs if result.status == "success" else ())],
         "steps": len(trace),
     }
+    bits = opts.security_bits(matrix.shape[0], air.security_loss_bits(matrix.shape[0]))
+    permutations = keccak[0].states.shape[0] if keccak else 0
+    if keccak:
+        rows = trace_rows(permutations)
+        bits = min(bits, opts.security_bits(rows, KECCAK_AIR.security_loss_bits(rows)))
     return {**statement.as_dict(), **run_fields, "trace_rows": matrix.shape[0], "trace_width": matrix.shape[1],
-            "proof_bytes": len(data), "prove_seconds": round(seconds, 3),
-            "security_bits": round(opts.security_bits(matrix.shape[0], air.security_loss_bits(matrix.shape[0])), 1),
-            "file": str(out) if out is not None else None}
+            "keccak_permutations": permutations, "proof_bytes": len(data), "prove_seconds": round(seconds, 3),
+            "security_bits": round(bits, 1), "file": str(out) if out is not None else None}
 
+
+
+def keccak_proof(statement: VmStatement, options: ProofOptions | None = None) -> tuple[Any, bytes] | None:
+    """(Keccak256Statement, proof bytes) of the Keccak table over the statement's KECCAK256 messages;
+    None when it lists none."""
+    table = keccak_table([statement])
+    if table is None:
+        return None
+    keccak_statement, trace = table
+    return keccak_statement, prove(KECCAK_AIR, trace, keccak_statement, options or ProofOptions()).to_bytes()
 
 
 def verify_bytes(data: bytes, min_security: float = MIN_SECURITY) -> dict[str, Any]:
     """Verify a proof file's contents; return its statement as a dict or raise VerificationError."""
-    statement, proof = decode_file(data)
+    statement, proof, keccak = read_file(data)
+    try:
+        check_digests([statement], keccak[0] if keccak else None, ["the execution"])
+    except ValueError as error:
+        raise EvmProofError(str(error)) from None
     verify(VmAir(), proof, statement, min_security=min_security)
+    if keccak:
+        verify(KECCAK_AIR, keccak[1], keccak[0], min_security=min_security)
     return {"valid": True, **statement.as_dict()}
 
 
@@ -284,6 +359,8 @@ def prove_command(
         return
     typer.echo(f"status {report['status']}, gas used {report['gas_used']}, {report['steps']} steps; "
                f"proof {report['proof_bytes']} bytes in {report['prove_seconds']} s -> {out}")
+    for log in report["logs"]:  # as `l2 evm run` prints them
+        typer.echo(f"log        {log['address']} [{', '.join(log['topics'])}] {log['data']}")
 
 
 @evm_prove_app.command("verify")

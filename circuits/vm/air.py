@@ -7,7 +7,9 @@ the offset is 0) — when called at ``address`` by ``caller`` with ``value`` wei
 transaction from ``origin`` at ``gas_price`` in a block with ``chain_id``, ``block_number``,
 ``timestamp`` and ``base_fee``,
 reading the storage slots ``storage_initial`` lists with those values and, on success, leaving them
-as ``storage_final`` lists with ``refund`` on the refund counter.  The opcodes it covers are those
+as ``storage_final`` lists with ``refund`` on the refund counter, and executing exactly the KECCAK256
+steps ``hashes`` lists (each read its message from memory and pushed its digest) and the LOG steps
+``logs`` lists (each popped its topics and read its data from memory).  The opcodes it covers are those
 of :mod:`circuits.vm.proven`; a run executing any other opcode cannot be written into a trace that
 satisfies these constraints (its bytecode entry has no selector).
 
@@ -16,7 +18,8 @@ Constraint groups, each in the module named like the VM's instruction file it mi
 :mod:`~circuits.vm.arithmetic`, :mod:`~circuits.vm.comparison`, :mod:`~circuits.vm.bitwise`,
 :mod:`~circuits.vm.stack`, :mod:`~circuits.vm.control_flow`, :mod:`~circuits.vm.memory`,
 :mod:`~circuits.vm.environment`, :mod:`~circuits.vm.copy`, :mod:`~circuits.vm.storage`,
-:mod:`~circuits.vm.system`; the chiplets (:mod:`~circuits.vm.chiplets`,
+:mod:`~circuits.vm.system`, :mod:`~circuits.vm.keccak` and :mod:`~circuits.vm.log` (with
+:mod:`~circuits.vm.reads`, their memory reads into public entries); the chiplets (:mod:`~circuits.vm.chiplets`,
 :mod:`~circuits.vm.bitwise_chiplet`, :mod:`~circuits.vm.shift_chiplet`,
 :mod:`~circuits.vm.mul_chiplet`, :mod:`~circuits.vm.memory_chiplet`, :mod:`~circuits.vm.memory_words`,
 :mod:`~circuits.vm.storage_chiplet`); and :mod:`~circuits.vm.bus` (the LogUp lookups, and the
@@ -45,8 +48,8 @@ from circuits.extension import Ext
 from circuits.field import P
 from circuits.values import BaseVec, Degree, ExtVec
 from circuits.vm import (adder, arithmetic, bitwise_chiplet, bus, chiplets, comparison, control_flow, copy, cpu, environment,
-                         memory, memory_chiplet, memory_words, mul_chiplet, shift_chiplet, signed_division, stack,
-                         storage, storage_chiplet, system)
+                         keccak, log, memory, memory_chiplet, memory_words, mul_chiplet, reads, shift_chiplet,
+                         signed_division, stack, storage, storage_chiplet, system)
 from circuits.vm.expr import Constraint
 from circuits.vm.layout import (AUX_MREQ, AUX_REQ, AUX_S, AUX_S2, AUX_SREQ, AUX_SVER, RF, SUCC, AUX_TW, AUX_WIDTH, CLK, GAS, HALTED, LASTW, MAX_GAS,
                                 MQ, MS, PC, SP, STATUS, T_E, WIDTH, Row, sel)
@@ -54,7 +57,8 @@ from circuits.vm.opcodes import ERROR, REVERTED, SUCCESS, Group
 from circuits.vm.tables import Environment, StorageIO, beta_powers, entry_sum, fixed_entries
 
 CONSTRAINT_MODULES = (cpu, adder, arithmetic, comparison, stack, control_flow, memory, environment, copy, storage, system, chiplets, bitwise_chiplet,
-                      shift_chiplet, memory_chiplet, memory_words, storage_chiplet, mul_chiplet, signed_division)
+                      shift_chiplet, memory_chiplet, memory_words, storage_chiplet, mul_chiplet, signed_division,
+                      reads, keccak, log)
 """Main-trace constraint groups in evaluation order (the bus adds its own after them)."""
 
 STATUS_NAMES = {SUCCESS: "success", REVERTED: "revert", ERROR: "error"}
@@ -89,6 +93,16 @@ class VmStatement:
     timestamp: int = 0
     base_fee: int = 0
     """The block values CHAINID, NUMBER, TIMESTAMP and BASEFEE push (``l2.vm.BlockEnv()``'s by default)."""
+    hashes: tuple[tuple[int, bytes, bytes], ...] = ()
+    """(key, message, digest) of every KECCAK256 step that completed, in execution order: the step at
+    trace row (clk) ``key`` read ``message`` from memory [offset, offset + size) and pushed ``digest``
+    (32 bytes, big-endian).  That the digest is keccak-256 of the message is proven beside this
+    circuit, by a Keccak table over :meth:`hash_messages` (see :mod:`circuits.vm.keccak`)."""
+    logs: tuple[tuple[int, tuple[int, ...], bytes], ...] = ()
+    """(key, topics, data) of every LOG step that completed, in execution order: the LOGn at trace row
+    ``key`` popped the n ``topics`` (256-bit words, in pop order) and read ``data`` from memory, the
+    emitting address being ``address``.  A run that reverts or fails still lists the LOGs it executed
+    (a receipt drops them: the logs a run *emits* are these only on success)."""
 
     def __post_init__(self):
         if self.origin is None:
@@ -119,6 +133,18 @@ class VmStatement:
             raise ValueError("a run that does not succeed has no final storage and no refund")
         if not 0 <= self.refund < MAX_GAS:
             raise ValueError("refund must be below 2^30")
+        keys = [k for k, _, _ in self.hashes]
+        if keys != sorted(set(keys)) or not all(0 <= k < MAX_KEY for k in keys):
+            raise ValueError("hash keys: distinct, increasing, below 2^24")
+        if not all(isinstance(m, bytes) and isinstance(d, bytes) and len(m) < MEMORY_BOUND and len(d) == 32
+                   for _, m, d in self.hashes):
+            raise ValueError("a hash is a message shorter than 2^24 bytes and a 32-byte digest")
+        keys = [k for k, _, _ in self.logs]
+        if keys != sorted(set(keys)) or not all(0 <= k < MAX_KEY for k in keys):
+            raise ValueError("log keys: distinct, increasing, below 2^24")
+        if not all(isinstance(d, bytes) and len(d) < MEMORY_BOUND and isinstance(t, tuple) and len(t) <= 4
+                   and all(isinstance(w, int) and 0 <= w < 1 << 256 for w in t) for _, t, d in self.logs):
+            raise ValueError("a log is at most four 256-bit topics and data shorter than 2^24 bytes")
 
     @property
     def storage(self) -> StorageIO:
@@ -144,7 +170,16 @@ class VmStatement:
                 + struct.pack("<I", len(self.calldata)) + self.calldata
                 + struct.pack("<II", len(self.storage_initial), self.refund)
                 + b"".join(s.to_bytes(32, "big") + v.to_bytes(32, "big") for s, v in self.storage_initial)
-                + b"".join(v.to_bytes(32, "big") for _, v in self.storage_final))
+                + b"".join(v.to_bytes(32, "big") for _, v in self.storage_final)
+                + struct.pack("<I", len(self.hashes))
+                + b"".join(struct.pack("<II", k, len(m)) + m + d for k, m, d in self.hashes)
+                + struct.pack("<I", len(self.logs))
+                + b"".join(struct.pack("<IB", k, len(t)) + b"".join(w.to_bytes(32, "big") for w in t)
+                           + struct.pack("<I", len(d)) + d for k, t, d in self.logs))
+
+    def hash_messages(self) -> list[bytes]:
+        """The messages of :attr:`hashes`, in execution order (what the Keccak table hashes)."""
+        return [m for _, m, _ in self.hashes]
 
     def as_dict(self) -> dict:
         return {"code": "0x" + self.code.hex(), "gas_limit": self.gas_limit, "status": STATUS_NAMES[self.status],
@@ -154,11 +189,16 @@ class VmStatement:
                 "gas_price": self.gas_price, "chain_id": self.chain_id, "block_number": self.block_number,
                 "timestamp": self.timestamp, "base_fee": self.base_fee,
                 "storage_initial": {hex(s): hex(v) for s, v in self.storage_initial},
-                "storage_final": {hex(s): hex(v) for s, v in self.storage_final}, "refund": self.refund}
+                "storage_final": {hex(s): hex(v) for s, v in self.storage_final}, "refund": self.refund,
+                "hashes": [{"key": k, "message": "0x" + m.hex(), "digest": "0x" + d.hex()} for k, m, d in self.hashes],
+                "logs": [{"key": k, "address": "0x" + self.address.hex(), "topics": [hex(t) for t in ts],
+                          "data": "0x" + d.hex()} for k, ts, d in self.logs]}
 
 
 MEMORY_BOUND = 1 << 24
 """Memory offsets and returned sizes the circuit proves stay below this (see :mod:`circuits.vm.memory`)."""
+MAX_KEY = 1 << 24
+"""Hash and log keys are trace rows (clk), below 2^22 in any trace."""
 
 
 def _all_main(cur: Row, nxt: Row) -> list[Constraint]:
@@ -171,14 +211,14 @@ def _all_main(cur: Row, nxt: Row) -> list[Constraint]:
 
 @lru_cache(maxsize=64)
 def _table_sum(code: bytes, output_offset: int, output: bytes, env: Environment, storage: StorageIO, alpha: tuple,
-               beta: tuple) -> Ext:
-    return entry_sum(fixed_entries(code, output_offset, output, env, storage), Ext(alpha), Ext(beta))
+               beta: tuple, hashes: tuple = (), logs: tuple = ()) -> Ext:
+    return entry_sum(fixed_entries(code, output_offset, output, env, storage, hashes, logs), Ext(alpha), Ext(beta))
 
 
 class VmAir(Air):
     """The EVM execution AIR (single call frame; see :mod:`circuits.vm.proven` for the opcodes)."""
 
-    name = "evm-execution/v2"
+    name = "evm-execution/v3"
     width = WIDTH
     aux_width = AUX_WIDTH
     num_challenges = 2
@@ -260,7 +300,8 @@ class VmAir(Air):
 
     def aux_assertions(self, challenges, pi: VmStatement, n: int) -> list[Assertion]:
         alpha, beta = challenges
-        v = _table_sum(pi.code, pi.output_offset, pi.output, pi.environment, pi.storage, alpha.c, beta.c)
+        v = _table_sum(pi.code, pi.output_offset, pi.output, pi.environment, pi.storage, alpha.c, beta.c, pi.hashes,
+                       pi.logs)
         return [Assertion(AUX_S2, 0, Ext.zero(), "S2 starts at 0"),
                 Assertion(AUX_S2, n - 1, v, "S2 ends at the public table sum"),
                 Assertion(AUX_REQ, n - 1, Ext.zero(), "no chiplet fraction on the last row"),

@@ -20,6 +20,9 @@ is 0) with challenges α (the point) and β (tuple compression, f = Σ_j β^j ·
 * **environment**: the environment opcodes' values and calldata words (:mod:`circuits.vm.environment`);
 * **returned data**: the halting RETURN/REVERT's (offset, size) and each returned word, looked up in
   entries that must each be hit exactly once (:mod:`circuits.vm.memory`);
+* **hashes and logs**: each KECCAK256's and LOG's row, each LOG topic and each unit of their memory
+  reads look up an entry that must be hit exactly once (:mod:`circuits.vm.reads`; one fraction a
+  row with a degree-2 fingerprint, so its column's pinning has degree 3);
 * **table side**: each row of the table region contributes −m/(α − f); its entries are pinned by a
   second sum S2' = S2 + e/(α − f) that must reach V, the sum the verifier computes from the public
   code, with e ∈ {0, 1} and m·(1 − e) = 0 — so every looked-up tuple is one of the public entries;
@@ -45,12 +48,12 @@ from __future__ import annotations
 from typing import Any
 
 from circuits.vm import (bitwise_chiplet, chiplets, comparison, control_flow, copy, environment, memory,
-                         memory_chiplet, memory_words, stack, storage, storage_chiplet)
+                         memory_chiplet, memory_words, reads, stack, storage, storage_chiplet)
 from circuits.vm import expr as E
 from circuits.vm.expr import Constraint
-from circuits.vm.layout import (AUX_C01, AUX_CODE, AUX_ENV, AUX_MEM, AUX_MREQ, AUX_OUT, AUX_P2, AUX_P3, AUX_RANGE,
-                                AUX_REQ, AUX_S, AUX_S2, AUX_SPUB, AUX_SREQ, AUX_SVER, AUX_TW, RANGE_PAIRS, T_FIELDS,
-                                Row)
+from circuits.vm.layout import (AUX_C01, AUX_CODE, AUX_ENV, AUX_MEM, AUX_MREQ, AUX_OUT, AUX_P2, AUX_P3, AUX_PUB,
+                                AUX_RANGE, AUX_REQ, AUX_S, AUX_S2, AUX_SPUB, AUX_SREQ, AUX_SVER, AUX_TW, RANGE_PAIRS,
+                                T_FIELDS, Row)
 from circuits.vm.opcodes import Group
 from circuits.vm.tables import CHUNKS, TAG_AND, TAG_CODE, TAG_JDGAP, TAG_RANGE, TAG_STACK
 
@@ -143,18 +146,19 @@ def fractions(cur: Row, nxt: Row, betas: list) -> list[list[tuple[Any, Any]]]:
     for k in range(RANGE_PAIRS):
         pair = zip(values[2 * k:2 * k + 2], tags[2 * k:2 * k + 2])
         cols.append([(1, E.scale(betas[1], v) + tag) for v, tag in pair])
+    cols.append([reads.lookup(cur, betas)])
     return cols
 
 
 INVERSE_COLUMNS = [AUX_CODE, AUX_C01, AUX_P2, AUX_P3, AUX_REQ, AUX_MEM, AUX_MREQ, AUX_OUT, AUX_ENV, AUX_SREQ, AUX_SVER,
                    AUX_SPUB] + \
-    [AUX_RANGE + k for k in range(RANGE_PAIRS)]
+    [AUX_RANGE + k for k in range(RANGE_PAIRS)] + [AUX_PUB]
 """The auxiliary column of each entry of :func:`fractions`."""
 FRACTION_DEGREES = [3] * len(INVERSE_COLUMNS)
 """Degree of each inverse column's pinning constraint."""
 READS_NEXT = frozenset({AUX_REQ, AUX_MREQ, AUX_SREQ, AUX_SVER})
 """Inverse columns whose fractions read the next row (their pinning skips the last row)."""
-FRACTIONS_PER_ROW = 1 + 2 + 1 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 * RANGE_PAIRS + 1
+FRACTIONS_PER_ROW = 1 + 2 + 1 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 * RANGE_PAIRS + 1 + 1
 
 
 def table_fp(cur: Row, betas: list):
@@ -180,7 +184,7 @@ def aux_constraints(cur: Row, nxt: Row, aux_cur: list, aux_nxt: list, alpha, bet
              "memory version inverses", "memory request and response inverses", "returned data inverses",
              "environment inverses", "storage request and response inverses", "storage version inverses",
              "storage public inverses"] + \
-        [f"range pair {k} inverse" for k in range(RANGE_PAIRS)]
+        [f"range pair {k} inverse" for k in range(RANGE_PAIRS)] + ["hash and log inverse"]
     cols = fractions(cur, nxt, betas)
     for name, col, fr, deg in zip(names, INVERSE_COLUMNS, cols, FRACTION_DEGREES):
         h = aux_cur[col]

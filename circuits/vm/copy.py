@@ -34,6 +34,11 @@ write) or a write of W1's high byte (a 1-byte write).  W1 is found on the enviro
 
 holds the pc (:mod:`circuits.vm.control_flow`); COPYSIZE and COPYUNIT rows look up no bytecode, may
 not fail, and follow only a copy, its COPYSIZE or a unit that is not the last.
+
+KECCAK256 and LOG read their range with the same units (:mod:`circuits.vm.reads`): of kind khash or
+klog, reads only, the last unit (lastu) a read that ends the step; a unit may also follow their rows
+and LOG's topic rows (LOGTOPIC, which also look up no bytecode and may not fail), whose stay the reads
+module sets.  cpid then carries the step's key on those units and topic rows.
 """
 
 from __future__ import annotations
@@ -46,8 +51,10 @@ from circuits.vm.layout import Row
 from circuits.vm.opcodes import Group
 
 COPIES = (Group.CALLDATACOPY, Group.CODECOPY, Group.MCOPY)
-MICRO = (Group.COPYSIZE, Group.COPYUNIT)
-"""Rows a copy continues on: they have no byte of their own."""
+MICRO = (Group.COPYSIZE, Group.COPYUNIT, Group.LOGTOPIC)
+"""Rows a copy (or a KECCAK256 or LOG) continues on: they have no byte of their own."""
+READ_HEADS = (Group.KECCAK256, Group.LOG, Group.LOGTOPIC)
+"""Rows that may be followed by a read unit (:mod:`circuits.vm.reads`); their stay is set there."""
 UNIT_TYPES = ("u_rw", "u_rb", "u_ww", "u_wb")
 WORDS, RR, RRC = 0, 3, 4
 """COPYSIZE's W2 bytes: the word count (3 bytes), rr and 31 − rr."""
@@ -84,8 +91,13 @@ def position(row: Row) -> Any:
     return row.cpsize - row.cprem
 
 
+def read_heads(row: Row) -> Any:
+    return E.total(row.s(g) for g in READ_HEADS)
+
+
 def constraints(cur: Row, nxt: Row) -> list[Constraint]:
     op, size_row, unit = copy_op(cur), cur.s(Group.COPYSIZE), cur.s(Group.COPYUNIT)
+    heads, public = read_heads(cur), cur.khash + cur.klog
     ok = E.ok(cur)
     w0, w1, w2 = cur.w0, cur.w1, cur.w2
     size = E.packed(w0[:3])
@@ -95,11 +107,12 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
     length, rd = unit_length(cur), reads(cur)
     where = E.packed(w0[:3])
     out = [
-        Constraint("stay = a copy row with more to do", cur.stay - op * ok - more - going, 2, True),
+        Constraint("stay = a copy row with more to do", cur.stay * (1 - heads) - op * ok - more - going, 2, True),
         Constraint("a copy continues on COPYSIZE", op * ok * (1 - nxt.s(Group.COPYSIZE)), 3, False),
         Constraint("COPYSIZE follows a copy", nxt.s(Group.COPYSIZE) * (1 - op), 2, False),
         Constraint("units follow a non-zero size", more * (1 - nxt.s(Group.COPYUNIT)), 3, False),
-        Constraint("a unit follows COPYSIZE or a unit", nxt.s(Group.COPYUNIT) * (1 - size_row - unit), 2, False),
+        Constraint("a unit follows COPYSIZE or a unit",
+                   nxt.s(Group.COPYUNIT) * (1 - size_row - unit - heads), 2, False),
         Constraint("no unit after a zero size", nxt.s(Group.COPYUNIT) * size_row * cur.zflag2, 3, False),
         Constraint("no unit after the last", nxt.s(Group.COPYUNIT) * cur.lastu, 2, False),
         Constraint("a unit that is not the last is followed by a unit", going * (1 - nxt.s(Group.COPYUNIT)), 3, False),
@@ -119,7 +132,8 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
         Constraint("copy size in", more * (nxt.cprem - size), 3, False),
         Constraint("copy size kept", more * (nxt.cpsize - size), 3, False),
         Constraint("kinds only on copy rows", (1 - micro(cur)) * (cur.kcd + cur.kcode + cur.kmc), 2, True),
-        Constraint("copy id only on MCOPY's rows", cur.cpid * (1 - cur.kmc), 2, True),
+        Constraint("copy id only on MCOPY's, KECCAK256's and LOG's rows",
+                   cur.cpid * (1 - cur.kmc - public - cur.s(Group.LOGTOPIC)), 2, True),
         Constraint("the first unit reads iff MCOPY", more * (reads(nxt) - cur.kmc), 3, False),
         # unit types and flags
         Constraint("one unit type on a unit", E.total(getattr(cur, t) for t in UNIT_TYPES) - unit, 1, True),
@@ -129,11 +143,11 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
         out.append(Constraint(f"{name} is 0 or 1", v * (1 - v), 2, True))
     out += [
         Constraint("unit flags only on units", (cur.lastu + cur.lastr + cur.ubey) * (1 - unit), 2, True),
-        Constraint("reads only in MCOPY", rd * (1 - cur.kmc), 2, True),
+        Constraint("reads only in MCOPY, KECCAK256 and LOG", rd * (1 - cur.kmc - public), 2, True),
         Constraint("MCOPY reads nothing past an end", cur.ubey * cur.kmc, 2, True),
         Constraint("the last read is a read", cur.lastr * (1 - rd), 2, True),
-        Constraint("the last unit writes", cur.lastu * rd, 2, True),
-        Constraint("reads go on until the last read", (rd - cur.lastr) * (1 - reads(nxt)), 2, False),
+        Constraint("the last unit writes (but a KECCAK256's or LOG's)", cur.lastu * (rd - public), 2, True),
+        Constraint("reads go on until the last read", (rd * (1 - cur.lastu) - cur.lastr) * (1 - reads(nxt)), 3, False),
         Constraint("writes follow the last read", cur.lastr * reads(nxt), 2, False),
         Constraint("no read after a write", (unit - rd) * reads(nxt), 2, False),
         # a unit touches cpsrc (a read) or cpdst (a write), and fits in what is left

@@ -1,5 +1,7 @@
 """Witness generation for copies: each CALLDATACOPY, CODECOPY or MCOPY step becomes its copy row, a
-COPYSIZE row and one COPYUNIT row per read or write (see :mod:`circuits.vm.copy`).
+COPYSIZE row and one COPYUNIT row per read or write (see :mod:`circuits.vm.copy`); each KECCAK256 its
+row and one COPYUNIT row per read, each LOGn its row, n LOGTOPIC rows and one COPYUNIT row per read
+(see :mod:`circuits.vm.reads`).
 
 :func:`expand` rewrites the list of step records (a short pass over the copy steps only) and returns,
 for every row, the copy registers the constraints read; :func:`unit_words` computes the units' words
@@ -15,8 +17,9 @@ import numpy as np
 from circuits.vm.opcodes import GROUP_OF_BYTE, Group
 
 COPY_GROUPS = {int(Group.CALLDATACOPY), int(Group.CODECOPY), int(Group.MCOPY)}
+READ_GROUPS = {int(Group.KECCAK256), int(Group.LOG)}
 REGISTERS = ("dst", "src", "rem", "size", "kcd", "kcode", "kmc", "cpid", "u_rw", "u_rb", "u_ww", "u_wb", "lastu",
-             "lastr", "read_of")
+             "lastr", "read_of", "khash", "klog", "tidx")
 
 
 @dataclass
@@ -39,6 +42,9 @@ class CopyRows:
     lastu: np.ndarray
     lastr: np.ndarray
     read_of: np.ndarray
+    khash: np.ndarray
+    klog: np.ndarray
+    tidx: np.ndarray
 
     @property
     def byte(self) -> np.ndarray:
@@ -65,6 +71,9 @@ def expand(steps: list, record_type) -> tuple[list, CopyRows]:
 
     for s in steps:
         group = GROUP_OF_BYTE[s.opcode]
+        if group in READ_GROUPS and s.error is None:
+            _expand_read(s, group, out, push_regs, record_type)
+            continue
         if group not in COPY_GROUPS or s.error is not None:
             out.append(s)
             push_regs()
@@ -98,6 +107,29 @@ def expand(steps: list, record_type) -> tuple[list, CopyRows]:
             done += length
     arrays = {k: np.array(v, dtype=np.int64) for k, v in regs.items()}
     return out, CopyRows(**arrays)
+
+
+def _expand_read(s, group: int, out: list, push_regs, record_type) -> None:
+    """A KECCAK256 or LOGn step: its row (offset and size), LOGn's topic rows, the read units."""
+    offset, size = s.pops[:2]
+    topics = s.pops[2:]
+    key = len(out)  # the step's row: its clk
+    sp = s.stack_pointer_before
+    out.append(replace(s, pops=(offset, size)))
+    push_regs()
+    regs = {"src": offset, "rem": size, "size": size, "cpid": key}
+    for i, topic in enumerate(topics):
+        out.append(record_type(s.pc, s.opcode, 0, sp - 2 - i, (topic,), (), group=int(Group.LOGTOPIC)))
+        push_regs(tidx=i, **regs)
+    sp_units = sp - 1 if group == Group.KECCAK256 else sp - 2 - len(topics)
+    kind = {"khash": 1} if group == Group.KECCAK256 else {"klog": 1}
+    lengths = units_of(size) if size else []
+    done = 0
+    for j, length in enumerate(lengths):
+        out.append(record_type(s.pc, s.opcode, 0, sp_units, (), (), group=int(Group.COPYUNIT)))
+        push_regs(src=offset + done, rem=size - done, size=size, cpid=key, u_rw=int(length == 32),
+                  u_rb=int(length == 1), lastu=int(j == len(lengths) - 1), **kind)
+        done += length
 
 
 def unit_words(src: np.ndarray, data: bytes) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,8 @@ s_invalid (err ∈ {0, 1}: one error kind at most) and pops = 1 − err + e_jd:
     clk'    = clk + 1
     gas'    = (1 − err) · (gas − static_gas) − expansion  an error burns all gas; expansion is the
                                                           memory gas 3·(ms' − ms) + mq' − mq
-                                                          (and a copy's 3 per word, a storage step's sgas)
+                                                          (and a copy's 3 per word, a storage step's sgas,
+                                                          a KECCAK256 or LOG unit's ugas)
     sp'     = sp + pops · Δ − drain                       padding rows drain the stack, one word a row
     halted' = halted + err + (1 − err)(s_stop + s_return + s_revert)
     status' = status + (1 − err)(s_stop + s_return + 2 s_revert) + 3 err
@@ -61,7 +62,7 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
     out.append(Constraint("clk' = clk + 1", nxt.clk - cur.clk - 1, 1, False))
     out.append(Constraint("gas' = gas − static gas (all gas on error)",
                           nxt.gas - ok * (cur.gas - E.static_gas(cur)) + memory.expansion_gas(cur, nxt)
-                          + copy.word_gas(cur) + cur.sgas, 2, False))
+                          + copy.word_gas(cur) + cur.sgas + cur.ugas, 2, False))
     out.append(Constraint("sp' = sp + Δ − drain", nxt.sp - cur.sp - E.pops(cur) * E.stack_delta(cur) + cur.drain, 2, False))
     stops = cur.s(Group.STOP) + cur.s(Group.RETURN) + cur.s(Group.REVERT)
     out.append(Constraint("halted' = halted + halts", nxt.halted - cur.halted - err - ok * stops, 2, False))

@@ -154,8 +154,8 @@ def static_gas(row: Row) -> Any:
 
 
 def stack_need(row: Row) -> Any:
-    """Words the step needs on the stack: the group's count, plus n for DUPn and SWAPn."""
-    return by_spec(row, lambda g, s: s.need) + (row.s(Group.DUP) + row.s(Group.SWAP)) * row.n
+    """Words the step needs on the stack: the group's count, plus n for DUPn, SWAPn and LOGn."""
+    return by_spec(row, lambda g, s: s.need) + (row.s(Group.DUP) + row.s(Group.SWAP) + row.s(Group.LOG)) * row.n
 
 
 def stack_delta(row: Row) -> Any:

@@ -1,7 +1,9 @@
 """Trace layout of the execution circuit: one row per EVM step, then rows after the halt.
 
 Rows, top to bottom: the steps (a CALLDATACOPY or CODECOPY continues on a COPYSIZE row and one
-COPYUNIT row per write, see :mod:`circuits.vm.copy`); padding rows that drain the stack one word a row; chiplet rows — two
+COPYUNIT row per write, see :mod:`circuits.vm.copy`; a KECCAK256 on one COPYUNIT row per read, a LOGn
+on n LOGTOPIC rows and one COPYUNIT row per read, see :mod:`circuits.vm.reads`); padding rows that
+drain the stack one word a row; chiplet rows — two
 per bitwise or shift operation (:mod:`circuits.vm.chiplets`), six per MUL, DIV or MOD
 (:mod:`circuits.vm.mul_chiplet`), ten per SDIV or SMOD (:mod:`circuits.vm.signed_division`), three per memory access
 (:mod:`circuits.vm.memory_chiplet`), one per memory word touched and one per returned word
@@ -27,7 +29,8 @@ Main trace (base-field columns), left to right::
   storage step's gas and refund change, the refund counter rf and succ, askd (a DIV or MOD by a
   non-zero divisor asks the multiplication chiplet), the stack addresses of slots C0, C1, P3, the production times of the
   consumed words, the out-of-gas gap, and the sign bits sa, sb of SLT/SGT's operands (sb is also the
-  sign of SAR's value).
+  sign of SAR's value); the unit kinds khash, klog of KECCAK256's and LOG's reads, a LOG topic's
+  index tidx and a read unit's gas ugas (:mod:`circuits.vm.reads`).
 * W0, W1, W2: 256-bit words as 32 little-endian bytes (limb 0 is the least significant).  W0 and W1
   are the words consumed through slots C0 and C1; W2 is the produced word or, for comparisons, the
   difference word d of the adder (see :mod:`circuits.vm.adder`), or a step's byte-sized witness
@@ -50,7 +53,7 @@ Auxiliary trace (extension-field columns, built after the challenges α, β)::
 
     ┌ code ┬ C0·C1 ┬ P2 ┬ P3·gap ┬ chiplet req·resp ┬ memory versions ┬ memory req·resp ┬ output ┬
     ┬ environment ┬ storage req·resp ┬ storage versions ┬ storage init·final ┬ table w ┬ range pairs (24)
-    ┬ S ┬ S2 ┐
+    ┬ S ┬ S2 ┬ hashes and logs ┐
 
 Row views: :class:`Row` gives every column a name, so constraints read ``row.gas`` or ``row.w0[5]``
 rather than indices.
@@ -131,6 +134,10 @@ TP1 = _alloc()
 OOGD = _alloc()
 SA = _alloc()
 SB = _alloc()
+KHASH = _alloc()
+KLOG = _alloc()
+TIDX = _alloc()
+UGAS = _alloc()
 CONTROL_WIDTH = _next
 
 # ---- selectors -------------------------------------------------------------------------------------
@@ -261,7 +268,8 @@ RANGE_VALUES = WORD_LIMBS + 6 + 4 + 6 + 2
 RANGE_PAIRS = (RANGE_VALUES + 1) // 2
 AUX_S = AUX_RANGE + RANGE_PAIRS
 AUX_S2 = AUX_S + 1
-AUX_WIDTH = AUX_S2 + 1
+AUX_PUB = AUX_S2 + 1
+AUX_WIDTH = AUX_PUB + 1
 
 
 class Row:
@@ -353,6 +361,7 @@ _NAMED = {
     "stn": STN, "swb": SWB, "sc": SC, "sr": SR,
     "ch_m0": CH_M0, "ch_mld": CH_MLD, "ch_mst": CH_MST, "ch_mst8": CH_MST8, "ch_msth": CH_MSTH, "ch_m2": CH_M2, "ch_mreg": CH_MREG,
     "ch_mout": CH_MOUT, "mw": MW, "mt1": MT1, "mt2": MT2, "mtn": MTN, "lastw": LASTW, "t_one": T_ONE,
+    "khash": KHASH, "klog": KLOG, "tidx": TIDX, "ugas": UGAS,
 }
 
 COLUMN_NAMES: list[str] = [""] * WIDTH

@@ -3,10 +3,11 @@
 Every opcode byte belongs to exactly one :class:`Group`.  A group is what the circuit sees of an
 instruction: one selector column per group, and one row of :data:`SPECS` holding what the constraints
 need to know — static gas, how many stack words the step needs, how the stack pointer moves, which of
-the four stack-access slots it uses and whether it halts.  PUSHn, DUPn and SWAPn are one group each;
-their ``n`` comes from the bytecode table with the opcode.
+the four stack-access slots it uses and whether it halts.  PUSHn, DUPn, SWAPn and LOGn are one group
+each; their ``n`` comes from the bytecode table with the opcode.
 
-COPYSIZE and COPYUNIT belong to no byte: they are the rows a CALLDATACOPY, CODECOPY or MCOPY continues on.
+COPYSIZE, COPYUNIT and LOGTOPIC belong to no byte: they are the rows a CALLDATACOPY, CODECOPY or MCOPY
+continues on (COPYUNIT also KECCAK256 and LOGn, reading their memory range), and a LOGn's topics.
 
 Bytes that the VM executes but the circuit does not prove map to :data:`UNPROVEN` (group code 0): no
 selector has that code, so a step at such a byte cannot be written into a valid trace at all.  Bytes
@@ -85,6 +86,9 @@ class Group(IntEnum):
     SAR = 57
     SDIV = 58
     SMOD = 59
+    KECCAK256 = 60
+    LOG = 61
+    LOGTOPIC = 62
 
 
 UNPROVEN = 0
@@ -192,6 +196,14 @@ SPECS: dict[Group, GroupSpec] = {
     Group.RETURN: GroupSpec("system", (0xF3,), 0, 2, -2, 2, 0, halts=SUCCESS),
     Group.REVERT: GroupSpec("system", (0xFD,), 0, 2, -2, 2, 0, halts=REVERTED),
     Group.INVALID: GroupSpec("system", (0xFE, *_undefined()), 0, 0, 0, 0, 0, halts=ERROR),
+    # KECCAK256 pops offset and size and pushes the digest; its message is read on COPYUNIT rows after it,
+    # each paying 6 gas a 32-byte word (circuits.vm.keccak, circuits.vm.reads)
+    Group.KECCAK256: GroupSpec("keccak", (0x20,), 30, 2, -1, 2, 1, p2_depth=2),
+    # LOGn pops offset and size (it needs n more words: n is the byte's, as for DUPn), then continues on
+    # one LOGTOPIC row per topic (375 gas each) and COPYUNIT rows reading its data at 8 gas a byte
+    # (circuits.vm.log, circuits.vm.reads)
+    Group.LOG: GroupSpec("log", tuple(range(0xA0, 0xA5)), 375, 2, -2, 2, 0),
+    Group.LOGTOPIC: GroupSpec("log", (), 375, 1, -1, 1, 0),
 }
 
 GROUP_OF_BYTE: list[int] = [UNPROVEN] * 256
@@ -203,11 +215,13 @@ del _g, _spec, _b
 
 
 def immediate_n(byte: int) -> int:
-    """The n of PUSHn / DUPn / SWAPn (0 for every other byte)."""
+    """The n of PUSHn / DUPn / SWAPn / LOGn (0 for every other byte)."""
     if 0x60 <= byte <= 0x7F:
         return byte - 0x5F
     if 0x80 <= byte <= 0x8F:
         return byte - 0x7F
     if 0x90 <= byte <= 0x9F:
         return byte - 0x8F
+    if 0xA0 <= byte <= 0xA4:
+        return byte - 0xA0
     return 0

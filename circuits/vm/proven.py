@@ -11,8 +11,11 @@ with a reason naming the opcode and the pc, before any proving work:
 * a memory step (MLOAD, MSTORE, MSTORE8, RETURN/REVERT with a non-zero size, CALLDATACOPY,
   CODECOPY, MCOPY) with an offset or size of 2^24 or more — which completes only with more than 2^28
   gas (a copy's offsets even when it copies nothing);
+* a KECCAK256 or LOG with a size of 2^24 or more, or with a non-zero size at an offset of 2^24 or
+  more (a LOG pays 8 gas a byte, so only a KECCAK256 of 16 MiB or more completes at all);
 * a memory step that runs out of gas while its static cost alone is affordable (out of gas on the
-  expansion is not proven), or a storage step that runs out of gas;
+  expansion is not proven; for KECCAK256 and LOG neither on its words, topics or data), or a storage
+  step that runs out of gas;
 * a step in a nested call frame (the circuit proves one frame).
 """
 
@@ -26,7 +29,9 @@ PROVEN_OPCODES: frozenset[int] = frozenset(b for b in range(256) if GROUP_OF_BYT
 
 MEMORY_BOUND = 1 << 24
 MEMORY_GROUPS = (Group.MLOAD, Group.MSTORE, Group.MSTORE8, Group.RETURN, Group.REVERT, Group.CALLDATACOPY,
-                 Group.CODECOPY, Group.MCOPY)
+                 Group.CODECOPY, Group.MCOPY, Group.KECCAK256, Group.LOG)
+READ_GROUPS = (Group.KECCAK256, Group.LOG)
+"""Steps that read a memory range into public entries (:mod:`circuits.vm.reads`)."""
 
 PROVEN_ERRORS = frozenset({"OutOfGasError", "StackUnderflowError", "StackOverflowError", "InvalidJumpDestError",
                            "InvalidOpcode"})
@@ -55,6 +60,9 @@ def unproven_steps(trace: Any) -> list[tuple[str, int]]:
             found.setdefault((f"{name} ({step.error})", step.pc), None)
         elif group in MEMORY_GROUPS and step.error is None and _beyond_memory_bound(group, step.pops):
             found.setdefault((f"{name} (memory offset or size of 2^24 or more)", step.pc), None)
+        elif (group in READ_GROUPS and step.error == "OutOfGasError"
+              and step.gas_before >= SPECS[Group(group)].gas):
+            found.setdefault((f"{name} (out of gas beyond its static cost)", step.pc), None)
         elif (group in MEMORY_GROUPS and step.error == "OutOfGasError"
               and step.gas_before >= SPECS[Group(group)].gas):
             found.setdefault((f"{name} (out of gas on memory expansion)", step.pc), None)
@@ -68,4 +76,6 @@ def _beyond_memory_bound(group: int, pops: tuple) -> bool:
         return any(v >= MEMORY_BOUND for v in pops)
     if group in (Group.RETURN, Group.REVERT):
         return len(pops) == 2 and pops[1] != 0 and (pops[0] >= MEMORY_BOUND or pops[1] >= MEMORY_BOUND)
+    if group in READ_GROUPS:
+        return len(pops) >= 2 and (pops[1] >= MEMORY_BOUND or (pops[1] != 0 and pops[0] >= MEMORY_BOUND))
     return bool(pops) and pops[0] >= MEMORY_BOUND

@@ -30,9 +30,16 @@ challenge β into one fingerprint ``f = Σ_j β^j · field_j``:
   touched slot's value before the run and, when the run succeeds, ``(TAG_SFINAL, slot, value)`` with
   its value after — slot and value each in eleven 3-byte chunks; all must be looked up exactly once.
 
-Every entry also carries a 25th field, *once*: 1 for the returned-data entries, which must each be
-looked up exactly once (the constraint once · (m − 1) = 0), so all of the output is checked; 0 for
-the others, which may be looked up any number of times.
+* the hashes and logs of the run (:mod:`circuits.vm.reads`), all looked up exactly once: for each
+  KECCAK256 step ``(TAG_HASH, key, size, digest in 3-byte chunks)``, for each LOG step ``(TAG_LOG,
+  key, size, n)`` and ``(TAG_LOGTOPIC, key, i, topic i in 3-byte chunks)`` for i < n, and for each
+  unit the message or data is read in ``(TAG_HASHDATA or TAG_LOGDATA, key, position, the 32 bytes
+  from position in 3-byte chunks, 0)`` (whole words, from position 0) or ``(…, key, position, 0 × 11,
+  the byte)`` (the last size mod 32 bytes, one by one) — key being the step's clk.
+
+Every entry also carries a 25th field, *once*: 1 for the returned-data, storage, hash and log
+entries, which must each be looked up exactly once (the constraint once · (m − 1) = 0), so all of
+them are checked; 0 for the others, which may be looked up any number of times.
 
 The trace holds these entries in its table region, flagged by a column E.  The verifier does not see
 that region; it recomputes V = Σ_entries 1/(α − f) from the public code and checks that the rows
@@ -77,6 +84,12 @@ TAG_MEMREQ = 128
 """Memory requests carry TAG_MEMREQ + the group code of the opcode (see :mod:`circuits.vm.memory`)."""
 TAG_REQUEST = 64
 """Chiplet requests carry TAG_REQUEST + the group code of the opcode (see :mod:`circuits.vm.chiplets`)."""
+TAG_HASH = 40
+TAG_HASHDATA = 41
+TAG_LOG = 42
+TAG_LOGTOPIC = 43
+TAG_LOGDATA = 44
+"""KECCAK256's and LOG's public entries (see :func:`read_entries` and :mod:`circuits.vm.reads`)."""
 
 FIELDS = 24
 ONCE = FIELDS
@@ -296,11 +309,13 @@ def storage_entries(storage: StorageIO) -> np.ndarray:
 
 
 def table_parts(code: bytes, output_offset: int = 0, output: bytes = b"",
-                env: Environment | None = None, storage: StorageIO | None = None) -> dict[str, np.ndarray]:
+                env: Environment | None = None, storage: StorageIO | None = None,
+                hashes: tuple = (), logs: tuple = ()) -> dict[str, np.ndarray]:
     """The tables a proof carries, in table order: range, bytecode and environment always, the AND
     table when the code holds a bitwise byte, the jump-gap table when it holds a jump byte, the
-    returned-data entries when there is output, the storage entries when the run touches storage (rules
-    on the public statement, so the verifier rebuilds the same list)."""
+    returned-data entries when there is output, the storage entries when the run touches storage, the
+    hash and log entries when the run has some (rules on the public statement, so the verifier
+    rebuilds the same list)."""
     parts = {"range": range_entries(), "code": code_entries(code),
              "env": environment_entries(code, env or Environment())}
     if BITWISE_BYTES & set(code):
@@ -311,6 +326,10 @@ def table_parts(code: bytes, output_offset: int = 0, output: bytes = b"",
         parts["output"] = output_entries(output_offset, output)
     if storage is not None and (storage.initial or storage.final):
         parts["storage"] = storage_entries(storage)
+    if hashes:
+        parts["hashes"] = hash_entries(hashes)
+    if logs:
+        parts["logs"] = log_entries(logs)
     return parts
 
 
@@ -324,9 +343,10 @@ def table_offsets(parts: dict[str, np.ndarray]) -> dict[str, int]:
 
 
 def fixed_entries(code: bytes, output_offset: int = 0, output: bytes = b"",
-                  env: Environment | None = None, storage: StorageIO | None = None) -> np.ndarray:
+                  env: Environment | None = None, storage: StorageIO | None = None,
+                  hashes: tuple = (), logs: tuple = ()) -> np.ndarray:
     """All table entries of a proof, in :func:`table_parts` order."""
-    return np.concatenate(list(table_parts(code, output_offset, output, env, storage).values()))
+    return np.concatenate(list(table_parts(code, output_offset, output, env, storage, hashes, logs).values()))
 
 
 def beta_powers(beta, count: int) -> list:
@@ -346,3 +366,68 @@ def entry_sum(entries: np.ndarray, alpha: Ext, beta: Ext) -> Ext:
     inv = ek.ext_batch_inv(diff)
     total = np.sum(inv, axis=0, dtype=np.uint64) % np.uint64(P)  # < 2^33 terms of < 2^31
     return Ext.from_array(total)
+
+
+# ---- hashes and logs (circuits.vm.reads) ---------------------------------------------------------------
+
+READ_KEY, READ_AT, READ_CHUNKS, READ_BYTE = 1, 2, 3, 3 + CHUNKS
+"""Fields of a hash or log entry: the key (the step's clk), the size, n, topic index or position, the
+eleven 3-byte chunks of a word, and a single byte."""
+
+
+def read_units(size: int) -> tuple[int, int]:
+    """(whole 32-byte words, single bytes) a read of ``size`` bytes takes: words from position 0, then
+    the last size mod 32 bytes one at a time."""
+    return size // 32, size % 32
+
+
+def _limb_chunks(limbs: np.ndarray) -> np.ndarray:
+    """(m, 32) little-endian byte limbs → (m, 11) 3-byte chunks."""
+    padded = np.concatenate([limbs, np.zeros((len(limbs), 1), dtype=np.uint64)], axis=1)
+    return padded[:, 0::3] + (padded[:, 1::3] << np.uint64(8)) + (padded[:, 2::3] << np.uint64(16))
+
+
+def read_entries(tag: int, key: int, data: bytes) -> np.ndarray:
+    """One once-entry per unit of a read of ``data``: (tag, key, position, the word's chunks, 0) for each
+    32-byte word, (tag, key, position, 0 × 11, the byte) for each byte of the tail."""
+    words, tail = read_units(len(data))
+    out = np.zeros((words + tail, ENTRY_WIDTH), dtype=np.uint64)
+    out[:, 0] = tag
+    out[:, READ_KEY] = key
+    out[:, ONCE] = 1
+    raw = np.frombuffer(data, dtype=np.uint8).astype(np.uint64)
+    out[:words, READ_AT] = np.arange(words) * 32
+    # a word unit reads the 32 bytes from its position as MLOAD does: limb l is the byte at position + 31 − l
+    out[:words, READ_CHUNKS:READ_CHUNKS + CHUNKS] = _limb_chunks(raw[:32 * words].reshape(words, 32)[:, ::-1])
+    out[words:, READ_AT] = 32 * words + np.arange(tail)
+    out[words:, READ_BYTE] = raw[32 * words:]
+    return out
+
+
+def _header(tag: int, key: int, at: int, word: int = 0) -> np.ndarray:
+    row = np.zeros((1, ENTRY_WIDTH), dtype=np.uint64)
+    row[0, :3] = (tag, key, at)
+    row[0, READ_CHUNKS:READ_CHUNKS + CHUNKS] = word_chunks(word)
+    row[0, ONCE] = 1
+    return row
+
+
+def hash_entries(hashes: tuple) -> np.ndarray:
+    """For each (key, message, digest): (TAG_HASH, key, size, digest's chunks) and the message's units."""
+    rows = []
+    for key, message, digest in hashes:
+        rows += [_header(TAG_HASH, key, len(message), int.from_bytes(digest, "big")),
+                 read_entries(TAG_HASHDATA, key, message)]
+    return np.concatenate(rows)
+
+
+def log_entries(logs: tuple) -> np.ndarray:
+    """For each (key, topics, data): (TAG_LOG, key, size, n), (TAG_LOGTOPIC, key, i, topic's chunks) for
+    each topic, and the data's units."""
+    rows = []
+    for key, topics, data in logs:
+        head = _header(TAG_LOG, key, len(data))
+        head[0, READ_CHUNKS] = len(topics)
+        rows += [head, *(_header(TAG_LOGTOPIC, key, i, t) for i, t in enumerate(topics)),
+                 read_entries(TAG_LOGDATA, key, data)]
+    return np.concatenate(rows)

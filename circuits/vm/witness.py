@@ -25,6 +25,7 @@ from circuits.vm import environment
 from circuits.vm.bus import PUSH_FROM_W1
 from circuits.vm import layout as L
 from circuits.vm import memory_witness as MWIT
+from circuits.vm import reads_witness as RWIT
 from circuits.vm import storage_witness as SWIT
 from circuits.vm.adder import ADDER_ROUTES
 from circuits.vm.air import VmStatement
@@ -84,7 +85,7 @@ def _words(values: list[int]) -> np.ndarray:
 
 def _operands(group: Group, n: int, pops: tuple[int, ...], pushes: tuple[int, ...]) -> tuple[int, int, int]:
     """(W0, W1, W2) of a step that completes (see the slot table in :mod:`circuits.vm.stack`)."""
-    if group in (Group.ADD, Group.SUB, Group.NOT, *CHIPLET_GROUPS):
+    if group in (Group.ADD, Group.SUB, Group.NOT, Group.KECCAK256, *CHIPLET_GROUPS):
         return pops[0], pops[1] if len(pops) > 1 else 0, pushes[0]
     if group == Group.MLOAD:
         return pops[0], pushes[0], 0  # the loaded word is pushed from W1; W2 takes the expansion witness
@@ -102,9 +103,9 @@ def _operands(group: Group, n: int, pops: tuple[int, ...], pushes: tuple[int, ..
         return pops[0], pops[1], (pops[0] - pops[1]) & M256
     if group in (Group.GT, Group.SGT):
         return pops[0], pops[1], (pops[1] - pops[0]) & M256
-    if group in (Group.ISZERO, Group.POP, Group.JUMP):
+    if group in (Group.ISZERO, Group.POP, Group.JUMP, Group.LOGTOPIC):
         return pops[0], 0, 0
-    if group in (Group.JUMPI, Group.RETURN, Group.REVERT):
+    if group in (Group.JUMPI, Group.RETURN, Group.REVERT, Group.LOG):
         return pops[0], pops[1], 0
     if group in (Group.PUSH0, Group.PUSH, Group.PC, Group.GAS, Group.MSIZE):
         return 0, 0, pushes[0]
@@ -255,7 +256,8 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     ok = 1 - err
     pops = ok + e_jd
     cost = spec_array(lambda g, s: s.gas)[group]
-    need = spec_array(lambda g, s: s.need)[group] + np.where((group == Group.DUP) | (group == Group.SWAP), nimm, 0)
+    takes_n = np.isin(group, [Group.DUP, Group.SWAP, Group.LOG])  # DUPn, SWAPn, LOGn need n more words
+    need = spec_array(lambda g, s: s.need)[group] + np.where(takes_n, nimm, 0)
     delta = spec_array(lambda g, s: s.delta)[group]
     halts = spec_array(lambda g, s: s.halts)[group]
     # the run must halt at its last row and nowhere before
@@ -324,8 +326,9 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     # the gas of a copy's continuation rows: what the rows before them in the copy paid
     word_gas = np.zeros(steps_n, dtype=np.int64)
     word_gas[sizes] = 3 * word_count
-    charge = ok * cost + expansion + word_gas + storage_gas
-    micro = np.isin(group, [int(Group.COPYSIZE), int(Group.COPYUNIT)])
+    read_gas = RWIT.unit_gas(copies.khash, copies.klog, copies.u_rw, copies.u_rb, copies.lastu)
+    charge = ok * cost + expansion + word_gas + storage_gas + read_gas
+    micro = np.isin(group, [int(g) for g in COPY.MICRO])
     if micro.any():
         anchor = np.maximum.accumulate(np.where(micro, 0, np.arange(steps_n)))
         paid = np.concatenate([[0], np.cumsum(charge)])
@@ -342,7 +345,11 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     success = code_status == SUCCESS
     storage = StorageIO(tuple(sorted(sto.initial.items())), tuple(sorted(sto.final.items())) if success else ())
     refund = int(storage_refund.sum()) if success else 0
-    parts = table_parts(code, output_offset, bytes(output), env, storage)
+    try:
+        hashes, logs = RWIT.statement_reads(group, ok, w0, w1, w2, copies, check=check_ranges)
+    except ValueError as error:
+        raise WitnessError(str(error)) from None
+    parts = table_parts(code, output_offset, bytes(output), env, storage, hashes, logs)
     entries = np.concatenate(list(parts.values()))
     divides = np.isin(group, [int(Group.DIV), int(Group.MOD), int(Group.SDIV), int(Group.SMOD)])
     asks = np.isin(group, [int(g) for g in CHIPLET_GROUPS]) & (ok == 1) & ~(divides & (w1.sum(axis=1) == 0))
@@ -438,7 +445,12 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
         T[units, L.W2_OFFSET + environment.GAP + i] = (np.where(past, copies.src - source_len, 0)[units] >> (8 * i)) & 0xFF
     copy_step = np.isin(group, [int(g) for g in COPY.COPIES]) & (ok == 1)
     nonzero_size = (group == int(Group.COPYSIZE)) & (w0[:, :3].sum(axis=1) != 0)
-    T[live, L.STAY] = copy_step | nonzero_size | (is_unit & (copies.lastu == 0))
+    # a KECCAK256 or LOG row, or a topic row, stays when a topic row or a read unit follows it
+    continued = np.concatenate([np.isin(group[1:], [int(Group.LOGTOPIC), int(Group.COPYUNIT)]), [False]])
+    read_head = np.isin(group, [int(g) for g in COPY.READ_HEADS])
+    T[live, L.STAY] = copy_step | nonzero_size | (is_unit & (copies.lastu == 0)) | (read_head & continued)
+    T[live, L.KHASH], T[live, L.KLOG], T[live, L.TIDX] = copies.khash, copies.klog, copies.tidx
+    T[live, L.UGAS] = read_gas
 
     full = lambda a: np.concatenate([a, np.zeros(n - steps_n, dtype=np.int64)])  # noqa: E731
     sel = {g: T[:, L.sel(g)] for g in Group}
@@ -576,11 +588,11 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     if check_ranges and np.any((cpu_ranges < 0) | (cpu_ranges > 255)):
         raise WitnessError("a range-checked limb is not a byte (gas or stack out of the proven range)")
     out = np.mod(T, P).astype(np.uint64)
-    set_multiplicities(out, code, output_offset, bytes(output), env, storage)
+    set_multiplicities(out, code, output_offset, bytes(output), env, storage, hashes, logs)
     statement = VmStatement(code, gas_limit, code_status, gas_limit - gas_halt, bytes(output), output_offset,
                             env.calldata, env.caller.to_bytes(20, "big"), env.value, env.address.to_bytes(20, "big"),
                             storage.initial, storage.final, refund, env.origin.to_bytes(20, "big"), env.gas_price,
-                            env.chain_id, env.number, env.timestamp, env.base_fee)
+                            env.chain_id, env.number, env.timestamp, env.base_fee, hashes, logs)
     return out, statement
 
 
@@ -608,14 +620,15 @@ def _gap_witness(gaps: np.ndarray, target: int) -> int:
 
 
 def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, output: bytes = b"",
-                       env: Environment = Environment(), storage: StorageIO | None = None) -> None:
+                       env: Environment = Environment(), storage: StorageIO | None = None, hashes: tuple = (),
+                       logs: tuple = ()) -> None:
     """Fill the table's M column from the lookups the rows make (in place, field matrix).
 
     Each lookup counts at the entry it names; a looked-up value with no entry (a limb that is not a
     byte, a key that is not an AND triple) stays unaccounted, so the bus cannot balance.
     """
     Ti = T.astype(np.int64)
-    parts = table_parts(code, output_offset, output, env, storage)
+    parts = table_parts(code, output_offset, output, env, storage, hashes, logs)
     offsets = table_offsets(parts)
     T[:, L.T_M] = 0
     and_mask = and_rows(Ti)
@@ -623,7 +636,7 @@ def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, outpu
     ranged = np.concatenate([values[~and_mask].ravel(), values[and_mask][:, 32:].ravel()])
     T[:256, L.T_M] = np.bincount(ranged[(ranged >= 0) & (ranged < 256)], minlength=256)
     size = len(code) + CODE_PADDING
-    looks_up = (Ti[:, L.HALTED] == 0) & (Ti[:, L.sel(Group.COPYSIZE)] == 0) & (Ti[:, L.sel(Group.COPYUNIT)] == 0)
+    looks_up = (Ti[:, L.HALTED] == 0) & np.all(Ti[:, [L.sel(g) for g in COPY.MICRO]] == 0, axis=1)
     live_pc = Ti[looks_up, L.PC]
     at = offsets["code"]
     T[at:at + size, L.T_M] = np.bincount(live_pc[(live_pc >= 0) & (live_pc < size)], minlength=size)[:size]
@@ -692,3 +705,7 @@ def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, outpu
         checked = Ti[Ti[:, L.CH_MOUT] == 1, L.MW]
         words = entries[1:, 1]
         T[at + 1:at + len(entries), L.T_M] = [np.sum(checked == w) for w in words]
+    for name in ("hashes", "logs"):
+        if name in parts:
+            at = offsets[name]
+            T[at:at + len(parts[name]), L.T_M] = RWIT.entry_counts(Ti, parts[name])

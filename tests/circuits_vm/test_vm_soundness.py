@@ -969,14 +969,14 @@ def m_size_high_byte_ignored():
 
 
 def rebuild_table(matrix: np.ndarray, code: bytes, output_offset: int = 0, output: bytes = b"",
-                  storage=None) -> None:
+                  storage=None, hashes: tuple = (), logs: tuple = ()) -> None:
     from circuits.vm.tables import fixed_entries
-    entries = fixed_entries(code, output_offset, output, ENV, storage)
+    entries = fixed_entries(code, output_offset, output, ENV, storage, hashes, logs)
     matrix[:, [L.T_E, L.T_ONE, *range(L.T_F, L.T_F + L.T_FIELDS)]] = 0
     matrix[:len(entries), L.T_E] = 1
     matrix[:len(entries), L.T_F:L.T_F + L.T_FIELDS] = entries[:, :L.T_FIELDS]
     matrix[:len(entries), L.T_ONE] = entries[:, L.T_FIELDS]
-    set_multiplicities(matrix, code, output_offset, output, ENV, storage)
+    set_multiplicities(matrix, code, output_offset, output, ENV, storage, hashes, logs)
 
 
 def m_mload_wrong_value():
@@ -1674,6 +1674,181 @@ def mul_bumps(m: np.ndarray) -> list[tuple[str, int, int, int]]:
     return out
 
 
+# ---- hashes and logs --------------------------------------------------------------------------------
+
+HASH_CODE = (push32(2**256 - 3) + push(0) + b"\x52" + push32(0xC0FFEE << 100) + push(32) + b"\x52"
+             + push(64) + push(3) + b"\x20\x50" + push(33) + push(5) + b"\x20\x50\x00")
+"""Two words stored, then KECCAK256 of 64 bytes at 3 (two word units) and of 33 at 5 (a word and a byte)."""
+LOG_CODE = (push32(2**256 - 3) + push(0) + b"\x52" + push32(2**255 + 9) + push32(2**256 - 1) + push(0xAB)
+            + push(33) + push(1) + b"\xa3" + push(0) + push(0) + b"\xa0\x00")
+"""LOG3 of 33 bytes at 1 (full-word topics), then LOG0 of nothing."""
+
+
+def claim_once(matrix: np.ndarray) -> None:
+    """Every once entry claims exactly one lookup (a cheating prover satisfies once · (m − 1) = 0 and
+    leaves the bus to catch it)."""
+    once = (matrix[:, L.T_ONE] == 1) & (matrix[:, L.T_E] == 1)
+    matrix[once, L.T_M] = 1
+
+
+def public_cheat(code: bytes, **changes):
+    """An honest run whose statement lists other hashes or logs; the table region holds the stated
+    entries."""
+    matrix, st = memory_run(code)
+    bad = replace(st, **changes)
+    rebuild_table(matrix, code, bad.output_offset, bad.output, bad.storage, bad.hashes, bad.logs)
+    claim_once(matrix)
+    return matrix, bad
+
+
+def _flip(data: bytes, at: int, bit: int = 0) -> bytes:
+    return data[:at] + bytes([data[at] ^ (1 << bit)]) + data[at + 1:]
+
+
+def m_hash_message_byte_changed():
+    """The statement lists a message with its byte 40 changed (the digest pushed is the true one)."""
+    _, st = memory_run(HASH_CODE)
+    (k, msg, dig), second = st.hashes
+    matrix, bad = public_cheat(HASH_CODE, hashes=((k, _flip(msg, 40), dig), second))
+    return matrix, bad, {BUS}
+
+
+def m_hash_tail_byte_changed():
+    """The statement lists the 33-byte message with its last byte (a byte unit) changed."""
+    _, st = memory_run(HASH_CODE)
+    first, (k, msg, dig) = st.hashes
+    matrix, bad = public_cheat(HASH_CODE, hashes=(first, (k, _flip(msg, 32, 3), dig)))
+    return matrix, bad, {BUS}
+
+
+def m_hash_digest_bit_flipped():
+    _, st = memory_run(HASH_CODE)
+    (k, msg, dig), second = st.hashes
+    matrix, bad = public_cheat(HASH_CODE, hashes=((k, msg, _flip(dig, 31, 7)), second))
+    return matrix, bad, {BUS}
+
+
+def m_hash_dropped():
+    _, st = memory_run(HASH_CODE)
+    matrix, bad = public_cheat(HASH_CODE, hashes=st.hashes[:1])
+    return matrix, bad, {BUS}
+
+
+def m_hash_added():
+    """The statement lists a third hash no KECCAK256 step made (its entries are looked up by no row)."""
+    matrix, st = memory_run(HASH_CODE)
+    bad = replace(st, hashes=(*st.hashes, (st.hashes[-1][0] + 1, b"\x01", bytes(32))))
+    rebuild_table(matrix, HASH_CODE, bad.output_offset, bad.output, bad.storage, bad.hashes, bad.logs)
+    return matrix, bad, {"a once entry is looked up exactly once"}
+
+
+def m_hashes_reordered():
+    """The two (message, digest) pairs swap keys: each step is said to have hashed the other's message."""
+    _, st = memory_run(HASH_CODE)
+    (k1, m1, d1), (k2, m2, d2) = st.hashes
+    matrix, bad = public_cheat(HASH_CODE, hashes=((k1, m2, d2), (k2, m1, d1)))
+    return matrix, bad, {BUS}
+
+
+def m_hash_pushes_other_word():
+    """The first KECCAK256 pushes a word one off the listed digest (the POP takes that word)."""
+    matrix, st = memory_run(HASH_CODE)
+    r = rows_of(matrix, Group.KECCAK256)[0]
+    pop = rows_of(matrix, Group.POP)[0]
+    digest_low = int(matrix[r, L.W2_OFFSET])
+    delta = 1 if digest_low < 255 else -1
+    add(matrix, r, L.W2_OFFSET, delta)
+    add(matrix, pop, L.W0_OFFSET, delta)
+    set_multiplicities(matrix, HASH_CODE, env=ENV, hashes=st.hashes)
+    claim_once(matrix)
+    return matrix, st, {BUS}
+
+
+def m_hash_word_gas_underpaid():
+    """KECCAK256 of 64 bytes pays 6 gas instead of 12 (its second word unit pays nothing)."""
+    matrix, st = memory_run(HASH_CODE)
+    second = rows_of(matrix, Group.COPYUNIT)[1]
+    matrix[second, L.UGAS] = 0
+    shift_gas(matrix, second, 6)
+    set_multiplicities(matrix, HASH_CODE, env=ENV, hashes=st.hashes)
+    return matrix, replace(st, gas_used=st.gas_used - 6), {"ugas = a read unit's gas"}
+
+
+def m_log_wrong_topic():
+    _, st = memory_run(LOG_CODE)
+    (k, topics, data), second = st.logs
+    matrix, bad = public_cheat(LOG_CODE, logs=((k, (topics[0], topics[1] ^ 1 << 200, topics[2]), data), second))
+    return matrix, bad, {BUS}
+
+
+def m_log_topics_swapped():
+    _, st = memory_run(LOG_CODE)
+    (k, topics, data), second = st.logs
+    matrix, bad = public_cheat(LOG_CODE, logs=((k, (topics[1], topics[0], topics[2]), data), second))
+    return matrix, bad, {BUS}
+
+
+def m_log_data_changed():
+    _, st = memory_run(LOG_CODE)
+    (k, topics, data), second = st.logs
+    matrix, bad = public_cheat(LOG_CODE, logs=((k, topics, _flip(data, 32)), second))
+    return matrix, bad, {BUS}
+
+
+def m_log_dropped():
+    _, st = memory_run(LOG_CODE)
+    matrix, bad = public_cheat(LOG_CODE, logs=st.logs[:1])
+    return matrix, bad, {BUS}
+
+
+def m_log_added():
+    """The statement lists a LOG1 no step emitted."""
+    matrix, st = memory_run(LOG_CODE)
+    bad = replace(st, logs=(*st.logs, (st.logs[-1][0] + 1, (5,), b"")))
+    rebuild_table(matrix, LOG_CODE, bad.output_offset, bad.output, bad.storage, bad.hashes, bad.logs)
+    return matrix, bad, {"a once entry is looked up exactly once"}
+
+
+def m_log_topic_count_changed():
+    """The statement drops the LOG3's last topic (as if it were a LOG2)."""
+    _, st = memory_run(LOG_CODE)
+    (k, topics, data), second = st.logs
+    matrix, bad = public_cheat(LOG_CODE, logs=((k, topics[:2], data), second))
+    return matrix, bad, {BUS}
+
+
+def reads_run():
+    """KECCAK256 of 33 bytes at 3, then LOG2 of 33 bytes at 2 with full-word topics."""
+    code = (push32(2**256 - 5) + push(0) + b"\x52" + push(33) + push(3) + b"\x20\x50" + push32(2**255 + 1)
+            + push32(2**256 - 2) + push(33) + push(2) + b"\xa2\x00")
+    return memory_run(code)
+
+
+def reads_bumps(m: np.ndarray) -> list[tuple[str, int, int, int]]:
+    """One cell of a KECCAK256's or LOG's rows (or a row near them) set to a wrong value."""
+    k, log = rows_of(m, Group.KECCAK256)[0], rows_of(m, Group.LOG)[0]
+    u1, u2 = k + 1, k + 2
+    t1, t2 = rows_of(m, Group.LOGTOPIC)[:2]
+    l1, l2 = t2 + 1, t2 + 2
+    out = []
+    bump = lambda label, r, col, d: out.append((label, r, col, int(m[r, col]) + d))  # noqa: E731
+    out += [("khash = 2", u1, L.KHASH, 2), ("klog = 2", l1, L.KLOG, 2), ("khash on a PUSH", 0, L.KHASH, 1),
+            ("kcd on a hash unit", u1, L.KCD, 1), ("hash unit reads nothing", u1, L.U_RW, 0),
+            ("ubey on a hash unit", u1, L.UBEY, 1), ("lastr on a hash unit", u1, L.LASTR, 1),
+            ("KECCAK256 size byte 3", k, L.W1_OFFSET + 3, 1), ("KECCAK256 offset byte 3", k, L.W0_OFFSET + 3, 1),
+            ("KECCAK256 stay dropped", k, L.STAY, 0), ("first hash unit khash = 0", u1, L.KHASH, 0),
+            ("second hash unit khash = 0", u2, L.KHASH, 0), ("first log unit klog = 0", l1, L.KLOG, 0),
+            ("second log unit klog = 0", l2, L.KLOG, 0), ("tidx on a PUSH", 0, L.TIDX, 1),
+            ("topic row after a PUSH", 1, L.sel(Group.LOGTOPIC), 1), ("first topic index 1", t1, L.TIDX, 1),
+            ("LOG stay dropped", log, L.STAY, 0)]
+    bump("ugas + 1", u1, L.UGAS, 1)
+    for col in ("CPSRC", "CPSIZE", "CPREM", "CPID"):
+        bump(f"first hash unit {col.lower()} + 1", u1, getattr(L, col), 1)
+        bump(f"second topic {col.lower()} + 1", t2, getattr(L, col), 1)
+    bump("second topic index + 1", t2, L.TIDX, 1)
+    return out
+
+
 def witness_for_steps(code, steps, res):
     return build_trace(code, GAS, steps, res.status, res.gas_left, res.output, env=ENV)
 
@@ -1725,13 +1900,16 @@ CATALOGUE = {f.__name__[2:]: with_zero_tests(f) for f in [
     m_div_by_zero_nonzero, m_div_claims_zero_divisor, m_sdiv_quotient_sign_wrong, m_sdiv_result_not_negation,
     m_sdiv_overflow_claimed_big, m_smod_remainder_sign_wrong, m_sdiv_sign_bit_hidden, m_smod_divisor_sign_bit_hidden,
     m_smod_asks_div,
+    m_hash_message_byte_changed, m_hash_tail_byte_changed, m_hash_digest_bit_flipped, m_hash_dropped, m_hash_added,
+    m_hashes_reordered, m_hash_pushes_other_word, m_hash_word_gas_underpaid, m_log_wrong_topic, m_log_topics_swapped,
+    m_log_data_changed, m_log_dropped, m_log_added, m_log_topic_count_changed,
 ]}
 
 PROVED_BY_DEFAULT = {"mod_wraps_past_2_256", "slt_sign_bit_hidden", "add_result", "carry_not_a_bit", "stale_read", "wrong_gas", "skipped_instruction",
                      "jump_to_non_jumpdest", "unproven_opcode_as_add", "fake_table_entry", "xor_result",
                      "shift_wrong_byte_position", "valid_target_made_up_gap", "false_overflow_low_sp",
                      "timestamp_wrong", "signextend_byte_not_extended", "sar_sign_bit_hidden",
-                     "sdiv_quotient_sign_wrong"}
+                     "sdiv_quotient_sign_wrong", "hash_digest_bit_flipped", "log_wrong_topic"}
 """The cheats whose refused proofs run in the default test run (the rest are marked slow)."""
 
 
@@ -1838,7 +2016,7 @@ def test_every_constraint_catches_a_mutation(capsys):
                             (*storage_run(push(1) + b"\x54\x50" + push(0) + push(1) + b"\x55\x00"), storage_bumps),
                             (*memory_run(push(3) + push32(2**255 + 5) + b"\x04\x50" + push(2**200) + push(7) + b"\x02\x50"
                                          + push(5) + push(13) + b"\x06\x50\x00"), mul_bumps),
-                            (*signed_run(), signed_bumps)):
+                            (*signed_run(), signed_bumps), (*reads_run(), reads_bumps)):
         assert not local_violations(base, range(base.shape[0]))
         listed = bumps(base)
         for (label, *_), caught in zip(listed, bumped_violations(base, listed)):
@@ -2098,6 +2276,7 @@ def test_every_proven_opcode_has_a_constraint_group_and_a_mutation():
         Group.SDIV: "sdiv_quotient_sign_wrong", Group.SMOD: "smod_remainder_sign_wrong", Group.COPYSIZE: "copy_ends_early", Group.COPYUNIT: "copy_wrong_source",
         Group.ORIGIN: "origin_wrong", Group.GASPRICE: "gasprice_wrong", Group.CHAINID: "chainid_wrong",
         Group.NUMBER: "number_wrong", Group.TIMESTAMP: "timestamp_wrong", Group.BASEFEE: "basefee_wrong",
+        Group.KECCAK256: "hash_pushes_other_word", Group.LOG: "log_data_changed", Group.LOGTOPIC: "log_wrong_topic",
     }
     # the other environment opcodes share CALLER's lookup: a wrong value has no entry
     for g in (Group.ADDRESS, Group.CALLVALUE, Group.CALLDATASIZE, Group.CODESIZE):

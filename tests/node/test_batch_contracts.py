@@ -16,7 +16,7 @@ access bus or by the state table's start at R_prev (slow).  A table stating anot
 code hash for a call does not close the access bus against the state table.  Creations that fail
 after their run succeeded (the code deposit's gas, EIP-170, EIP-3541) and a refund above the
 EIP-3529 cap are priced from the statements exactly as the executor applies them.  What the
-circuits do not prove — LOG2 (``prove_batch`` and ``l2 batch prove`` name the transaction, the
+circuits do not prove — a CALL (``prove_batch`` and ``l2 batch prove`` name the transaction, the
 opcode and its pc), a second call frame, an access list, a deployment to an address that holds an
 account, a contract that is the fee recipient — is refused before proving.
 """
@@ -49,7 +49,6 @@ from l2.batch_witness import batch_inputs, transfer_batch  # noqa: E402
 from l2.batch_statement import root_bytes  # noqa: E402
 from l2.batch_witness import batch_witness  # noqa: E402
 from l2.crypto import contract_address, dev_address, dev_private_key  # noqa: E402
-from l2.demo import SELECTORS, STORE_INITCODE  # noqa: E402
 from l2.evm_prove import record_run  # noqa: E402
 from l2.node import Node  # noqa: E402
 from l2.sequencer import state_tree  # noqa: E402
@@ -68,6 +67,9 @@ RECIPIENT = b"\x42" * 20
 CAP = 1000
 EF_INIT = bytes.fromhex("60ef60005360016000f3")      # returns b"\xef": the creation fails (EIP-3541)
 STOP_INIT = bytes.fromhex("600060005360016000f3")    # returns b"\x00": a contract whose code is STOP
+CALLER_RUNTIME = bytes.fromhex("5f5f5f5f5f61dead5af100")  # CALL(gas, 0xdead, 0, 0, 0, 0, 0); STOP
+CALLER_INIT = bytes([0x60, len(CALLER_RUNTIME), 0x80, 0x60, 9, 0x5F, 0x39, 0x5F, 0xF3]) + CALLER_RUNTIME
+"""CODECOPY(0, 9, n); RETURN(0, n) with the runtime after these 9 bytes."""
 
 
 @lru_cache(maxsize=None)
@@ -346,25 +348,25 @@ def test_the_state_proof_binds_the_called_code(chain, witness):
 # ---------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def store_chain(tmp_path_factory):
-    """Batch 1: the demo contract's deployment (provable: its initcode only copies and returns), then
-    a call of ``store`` (emits LOG2, outside the execution circuit's set)."""
-    home = tmp_path_factory.mktemp("store") / "chain"
+def caller_chain(tmp_path_factory):
+    """Batch 1: the deployment of a contract (provable: its initcode only copies and returns), then a
+    call of it, which CALLs an account — a second call frame, outside the execution circuit's set."""
+    home = tmp_path_factory.mktemp("caller") / "chain"
     node = Node.init(home, dev_accounts=2)
-    store = contract_address(dev_address(0), 0)
-    node.submit_raw(raw_tx(0, 0, to=None, gas=300_000, data=STORE_INITCODE))
-    node.submit_raw(raw_tx(0, 1, to=store, gas=200_000, data=SELECTORS["store(uint256)"] + (7).to_bytes(32, "big")))
+    contract = contract_address(dev_address(0), 0)
+    node.submit_raw(raw_tx(0, 0, to=None, gas=300_000, data=CALLER_INIT))
+    node.submit_raw(raw_tx(0, 1, to=contract, gas=200_000))
     assert node.seal().batch == 1
     node.close()
     return home
 
 
-def test_an_unproven_opcode_is_refused_naming_the_transaction(store_chain, cli):
-    with Node.open(store_chain) as node:
-        with pytest.raises(BatchProofError, match=r"transaction 1 executes .*LOG2 at pc \d+"):
+def test_an_unproven_opcode_is_refused_naming_the_transaction(caller_chain, cli):
+    with Node.open(caller_chain) as node:
+        with pytest.raises(BatchProofError, match=r"transaction 1 executes .*CALL at pc 9"):
             prove_batch(node, 1, FAST)
-    refused = cli(store_chain, "batch", "prove", "1")
-    assert refused.exit_code == 1 and "transaction 1" in refused.stderr and "LOG2" in refused.stderr
+    refused = cli(caller_chain, "batch", "prove", "1")
+    assert refused.exit_code == 1 and "transaction 1" in refused.stderr and "CALL" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
 
 
