@@ -29,7 +29,8 @@ output_offset u32 | output_len u32 | output | address (20) | caller (20) | value
 origin (20) | gas_price | chain_id | block_number | timestamp | base_fee (32 each, big-endian) | calldata_len u32 | calldata | slots u32 | refund u32 | (slot, original value) × slots (32 bytes each,
 big-endian) | final value × slots (when the run succeeds) | hashes u32 | (key u32 | message_len u32 |
 message | digest (32)) × hashes | logs u32 | (key u32 | topics u8 | topic (32, big-endian) × topics |
-data_len u32 | data) × logs`` (little-endian).  Every byte is bound: a short, long or altered file is
+data_len u32 | data) × logs | pcs u32 | pc u16 × pcs | code_words u32 | offset u16 × code_words``
+(little-endian; a count of 0xFFFFFFFF holds every entry and lists none).  Every byte is bound: a short, long or altered file is
 refused with :class:`EvmProofError` or :class:`verifier.errors.VerificationError`.
 """
 
@@ -44,7 +45,7 @@ from typing import Any, Mapping, Optional
 import typer
 
 from circuits.keccak_air import trace_rows
-from circuits.vm.air import VmAir, VmStatement
+from circuits.vm.air import ALL_ENTRIES, VmAir, VmStatement
 from circuits.vm.layout import MAX_GAS
 from circuits.vm.proven import unproven_steps
 from circuits.vm.tables import Environment
@@ -233,12 +234,20 @@ def _decode_statement(s: bytes) -> VmStatement:
             key, count = struct.unpack("<IB", take(5))
             topics = tuple(int.from_bytes(take(32), "big") for _ in range(count))
             logs.append((key, topics, take(struct.unpack("<I", take(4))[0])))
+
+        def subset() -> tuple[int, ...] | None:
+            (count,) = struct.unpack("<I", take(4))
+            if count == ALL_ENTRIES:
+                return None
+            return struct.unpack(f"<{count}H", take(2 * count))
+
+        pcs, code_words = subset(), subset()
         if end != len(s):
-            raise struct.error("trailing bytes after the logs")
+            raise struct.error("trailing bytes after the entry subsets")
         gas_price, chain_id, number, timestamp, base_fee = words
         return VmStatement(code, gas_limit, status, gas_used, output, ooff, calldata, caller,
                            int.from_bytes(value, "big"), address, initial, final, refund, origin, gas_price, chain_id,
-                           number, timestamp, base_fee, tuple(hashes), tuple(logs))
+                           number, timestamp, base_fee, tuple(hashes), tuple(logs), pcs, code_words)
     except (struct.error, ValueError) as error:
         raise EvmProofError(f"malformed statement in the proof file: {error}") from None
 

@@ -54,7 +54,7 @@ from circuits.vm.expr import Constraint
 from circuits.vm.layout import (AUX_MREQ, AUX_REQ, AUX_S, AUX_S2, AUX_SREQ, AUX_SVER, RF, SUCC, AUX_TW, AUX_WIDTH, CLK, GAS, HALTED, LASTW, MAX_GAS,
                                 MQ, MS, PC, SP, STATUS, T_E, WIDTH, Row, sel)
 from circuits.vm.opcodes import ERROR, REVERTED, SUCCESS, Group
-from circuits.vm.tables import Environment, StorageIO, beta_powers, entry_sum, fixed_entries
+from circuits.vm.tables import CODE_PADDING, EntrySubset, Environment, StorageIO, beta_powers, entry_sum, fixed_entries
 
 CONSTRAINT_MODULES = (cpu, adder, arithmetic, comparison, stack, control_flow, memory, environment, copy, storage, system, chiplets, bitwise_chiplet,
                       shift_chiplet, memory_chiplet, memory_words, storage_chiplet, mul_chiplet, signed_division,
@@ -103,6 +103,11 @@ class VmStatement:
     ``key`` popped the n ``topics`` (256-bit words, in pop order) and read ``data`` from memory, the
     emitting address being ``address``.  A run that reverts or fails still lists the LOGs it executed
     (a receipt drops them: the logs a run *emits* are these only on success)."""
+    pcs: tuple[int, ...] | None = None
+    """The pcs whose bytecode entries the table holds, increasing (None: every pc of the code) — the
+    witness lists the pcs the run executes (see :class:`circuits.vm.tables.EntrySubset`)."""
+    code_words: tuple[int, ...] | None = None
+    """The offsets whose code words (CODECOPY's source) the table holds, increasing (None: all)."""
 
     def __post_init__(self):
         if self.origin is None:
@@ -145,6 +150,14 @@ class VmStatement:
         if not all(isinstance(d, bytes) and len(d) < MEMORY_BOUND and isinstance(t, tuple) and len(t) <= 4
                    and all(isinstance(w, int) and 0 <= w < 1 << 256 for w in t) for _, t, d in self.logs):
             raise ValueError("a log is at most four 256-bit topics and data shorter than 2^24 bytes")
+        for name, chosen, bound in (("pcs", self.pcs, len(self.code) + CODE_PADDING),
+                                    ("code words", self.code_words, len(self.code))):
+            if chosen is not None and (list(chosen) != sorted(set(chosen)) or not all(0 <= i < bound for i in chosen)):
+                raise ValueError(f"{name}: distinct, increasing, inside the code")
+
+    @property
+    def subset(self) -> EntrySubset:
+        return EntrySubset(self.pcs, self.code_words)
 
     @property
     def storage(self) -> StorageIO:
@@ -175,7 +188,8 @@ class VmStatement:
                 + b"".join(struct.pack("<II", k, len(m)) + m + d for k, m, d in self.hashes)
                 + struct.pack("<I", len(self.logs))
                 + b"".join(struct.pack("<IB", k, len(t)) + b"".join(w.to_bytes(32, "big") for w in t)
-                           + struct.pack("<I", len(d)) + d for k, t, d in self.logs))
+                           + struct.pack("<I", len(d)) + d for k, t, d in self.logs)
+                + _encode_subset(self.pcs) + _encode_subset(self.code_words))
 
     def hash_messages(self) -> list[bytes]:
         """The messages of :attr:`hashes`, in execution order (what the Keccak table hashes)."""
@@ -195,6 +209,15 @@ class VmStatement:
                           "data": "0x" + d.hex()} for k, ts, d in self.logs]}
 
 
+def _encode_subset(chosen: tuple[int, ...] | None) -> bytes:
+    """count u32 (0xFFFFFFFF: all) | index u16 × count."""
+    if chosen is None:
+        return struct.pack("<I", ALL_ENTRIES)
+    return struct.pack(f"<I{len(chosen)}H", len(chosen), *chosen)
+
+
+ALL_ENTRIES = 0xFFFFFFFF
+"""The count that encodes a subset of None (every entry)."""
 MEMORY_BOUND = 1 << 24
 """Memory offsets and returned sizes the circuit proves stay below this (see :mod:`circuits.vm.memory`)."""
 MAX_KEY = 1 << 24
@@ -211,8 +234,9 @@ def _all_main(cur: Row, nxt: Row) -> list[Constraint]:
 
 @lru_cache(maxsize=64)
 def _table_sum(code: bytes, output_offset: int, output: bytes, env: Environment, storage: StorageIO, alpha: tuple,
-               beta: tuple, hashes: tuple = (), logs: tuple = ()) -> Ext:
-    return entry_sum(fixed_entries(code, output_offset, output, env, storage, hashes, logs), Ext(alpha), Ext(beta))
+               beta: tuple, hashes: tuple = (), logs: tuple = (), subset: EntrySubset | None = None) -> Ext:
+    return entry_sum(fixed_entries(code, output_offset, output, env, storage, hashes, logs, subset), Ext(alpha),
+                     Ext(beta))
 
 
 class VmAir(Air):
@@ -301,7 +325,7 @@ class VmAir(Air):
     def aux_assertions(self, challenges, pi: VmStatement, n: int) -> list[Assertion]:
         alpha, beta = challenges
         v = _table_sum(pi.code, pi.output_offset, pi.output, pi.environment, pi.storage, alpha.c, beta.c, pi.hashes,
-                       pi.logs)
+                       pi.logs, pi.subset)
         return [Assertion(AUX_S2, 0, Ext.zero(), "S2 starts at 0"),
                 Assertion(AUX_S2, n - 1, v, "S2 ends at the public table sum"),
                 Assertion(AUX_REQ, n - 1, Ext.zero(), "no chiplet fraction on the last row"),

@@ -195,8 +195,23 @@ def gap_entries(code: bytes) -> np.ndarray:
     return out
 
 
-def code_entries(code: bytes) -> np.ndarray:
-    """One entry per pc in [0, len(code) + 33), computed from the code alone."""
+@dataclass(frozen=True)
+class EntrySubset:
+    """Which of the code's own entries the table holds: the bytecode entries of ``pcs`` and the code
+    words (CODECOPY's source) at ``code_words``; None holds them all.
+
+    Any subset is sound — every looked-up tuple must still be an entry the verifier computes from
+    the code, so leaving entries out can only make a trace unprovable — and it keeps the table
+    region short: a contract of a few kilobytes that runs a few hundred steps needs a few hundred
+    bytecode entries, not one per byte of its code (a 928-byte Vyper ERC-20 transfer: 4,096 trace
+    rows with every entry, 1,024 with the pcs it runs)."""
+
+    pcs: tuple[int, ...] | None = None
+    code_words: tuple[int, ...] | None = None
+
+
+def code_entries(code: bytes, pcs: tuple[int, ...] | None = None) -> np.ndarray:
+    """One entry per pc in [0, len(code) + 33) (or per pc of ``pcs``), computed from the code alone."""
     if len(code) > MAX_CODE_SIZE:
         raise ValueError(f"code longer than {MAX_CODE_SIZE} bytes")
     padded = code + bytes(CODE_PADDING)
@@ -214,7 +229,7 @@ def code_entries(code: bytes) -> np.ndarray:
         width = int(raw[pc]) - 0x5F
         value = int.from_bytes(padded[pc + 1:pc + 1 + width], "big")
         out[pc, 5:5 + CHUNKS] = word_chunks(value)
-    return out
+    return out if pcs is None else out[np.asarray(pcs, dtype=np.int64)]
 
 
 def output_words(offset: int, size: int) -> range:
@@ -250,8 +265,9 @@ def word_window(w: int, offset: int, output: bytes) -> tuple[list[int], list[int
     return masked, mask
 
 
-def environment_entries(code: bytes, env: Environment) -> np.ndarray:
-    """The environment values, and the calldata words when the code holds a CALLDATALOAD byte."""
+def environment_entries(code: bytes, env: Environment, code_words: tuple[int, ...] | None = None) -> np.ndarray:
+    """The environment values, the calldata words when the code holds a CALLDATALOAD byte, and the
+    code words (all, or those at ``code_words``) and the code's end when it holds a CODECOPY byte."""
     values = [(Group.ADDRESS, env.address), (Group.CALLER, env.caller), (Group.CALLVALUE, env.value),
               (Group.CALLDATASIZE, len(env.calldata)), (Group.CODESIZE, len(code)), (Group.ORIGIN, env.origin),
               (Group.GASPRICE, env.gas_price), (Group.NUMBER, env.number), (Group.TIMESTAMP, env.timestamp),
@@ -265,7 +281,8 @@ def environment_entries(code: bytes, env: Environment) -> np.ndarray:
     if CALLDATA_READS & set(code):
         rows += word_entries(env.calldata, TAG_ENV + int(Group.CALLDATALOAD), TAG_CDEND)
     if CODECOPY_BYTE in code:
-        rows += word_entries(code, TAG_CODEWORD, TAG_CODEEND)
+        words = word_entries(code, TAG_CODEWORD, TAG_CODEEND)
+        rows += words if code_words is None else [words[i] for i in code_words] + [words[-1]]
     return np.stack(rows)
 
 
@@ -310,14 +327,15 @@ def storage_entries(storage: StorageIO) -> np.ndarray:
 
 def table_parts(code: bytes, output_offset: int = 0, output: bytes = b"",
                 env: Environment | None = None, storage: StorageIO | None = None,
-                hashes: tuple = (), logs: tuple = ()) -> dict[str, np.ndarray]:
+                hashes: tuple = (), logs: tuple = (), subset: EntrySubset | None = None) -> dict[str, np.ndarray]:
     """The tables a proof carries, in table order: range, bytecode and environment always, the AND
     table when the code holds a bitwise byte, the jump-gap table when it holds a jump byte, the
     returned-data entries when there is output, the storage entries when the run touches storage, the
     hash and log entries when the run has some (rules on the public statement, so the verifier
     rebuilds the same list)."""
-    parts = {"range": range_entries(), "code": code_entries(code),
-             "env": environment_entries(code, env or Environment())}
+    subset = subset or EntrySubset()
+    parts = {"range": range_entries(), "code": code_entries(code, subset.pcs),
+             "env": environment_entries(code, env or Environment(), subset.code_words)}
     if BITWISE_BYTES & set(code):
         parts["and"] = and_entries()
     if JUMP_BYTES & set(code):
@@ -344,9 +362,9 @@ def table_offsets(parts: dict[str, np.ndarray]) -> dict[str, int]:
 
 def fixed_entries(code: bytes, output_offset: int = 0, output: bytes = b"",
                   env: Environment | None = None, storage: StorageIO | None = None,
-                  hashes: tuple = (), logs: tuple = ()) -> np.ndarray:
+                  hashes: tuple = (), logs: tuple = (), subset: EntrySubset | None = None) -> np.ndarray:
     """All table entries of a proof, in :func:`table_parts` order."""
-    return np.concatenate(list(table_parts(code, output_offset, output, env, storage, hashes, logs).values()))
+    return np.concatenate(list(table_parts(code, output_offset, output, env, storage, hashes, logs, subset).values()))
 
 
 def beta_powers(beta, count: int) -> list:

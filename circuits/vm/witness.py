@@ -33,8 +33,8 @@ from circuits.vm.comparison import BOOLEAN_RESULT, ZERO_TEST2_ROUTES, ZERO_TEST_
 from circuits.vm.opcodes import (ERROR, GROUP_OF_BYTE, REVERTED, RUNNING, SPECS, SUCCESS, UNPROVEN, Group,
                                  immediate_n)
 from circuits.vm.tables import (AND_SHIFT, CODE_PADDING, JUMP_SPACE, and_key, jumpdest_flags, jumpdest_gaps,
-                                CALLDATA_READS, CODECOPY_BYTE, Environment, StorageIO, output_words, table_offsets,
-                                table_parts)
+                                CALLDATA_READS, CODECOPY_BYTE, EntrySubset, Environment, StorageIO, output_words,
+                                TAG_CODE, TAG_CODEWORD, table_offsets, table_parts)
 
 M256 = (1 << 256) - 1
 
@@ -349,7 +349,8 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
         hashes, logs = RWIT.statement_reads(group, ok, w0, w1, w2, copies, check=check_ranges)
     except ValueError as error:
         raise WitnessError(str(error)) from None
-    parts = table_parts(code, output_offset, bytes(output), env, storage, hashes, logs)
+    subset = entry_subset(code, pc, copies, units, past)
+    parts = table_parts(code, output_offset, bytes(output), env, storage, hashes, logs, subset)
     entries = np.concatenate(list(parts.values()))
     divides = np.isin(group, [int(Group.DIV), int(Group.MOD), int(Group.SDIV), int(Group.SMOD)])
     asks = np.isin(group, [int(g) for g in CHIPLET_GROUPS]) & (ok == 1) & ~(divides & (w1.sum(axis=1) == 0))
@@ -588,12 +589,21 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     if check_ranges and np.any((cpu_ranges < 0) | (cpu_ranges > 255)):
         raise WitnessError("a range-checked limb is not a byte (gas or stack out of the proven range)")
     out = np.mod(T, P).astype(np.uint64)
-    set_multiplicities(out, code, output_offset, bytes(output), env, storage, hashes, logs)
+    set_multiplicities(out, code, output_offset, bytes(output), env, storage, hashes, logs, subset)
     statement = VmStatement(code, gas_limit, code_status, gas_limit - gas_halt, bytes(output), output_offset,
                             env.calldata, env.caller.to_bytes(20, "big"), env.value, env.address.to_bytes(20, "big"),
                             storage.initial, storage.final, refund, env.origin.to_bytes(20, "big"), env.gas_price,
-                            env.chain_id, env.number, env.timestamp, env.base_fee, hashes, logs)
+                            env.chain_id, env.number, env.timestamp, env.base_fee, hashes, logs, subset.pcs,
+                            subset.code_words)
     return out, statement
+
+
+def entry_subset(code: bytes, pc: np.ndarray, copies, units: np.ndarray, past: np.ndarray) -> EntrySubset:
+    """The code entries a run looks up: the bytecode entries of the pcs it executes and the code
+    words its CODECOPY units read (before the code's end) — the table holds only these."""
+    read = units[(copies.kcode[units] == 1) & ~past[units]]
+    return EntrySubset(tuple(int(p) for p in np.unique(pc)),
+                       tuple(int(o) for o in np.unique(copies.src[read])) if CODECOPY_BYTE in code else None)
 
 
 def range_values(T: np.ndarray) -> np.ndarray:
@@ -619,16 +629,27 @@ def _gap_witness(gaps: np.ndarray, target: int) -> int:
     return (target - lo) | (hi - target) << 16 | lo << 32 | hi << 48
 
 
+def subset_in(T: np.ndarray, code: bytes) -> EntrySubset:
+    """The code entries the table region of ``T`` holds (its bytecode entries' pcs, its code words'
+    offsets) — what :func:`set_multiplicities` counts against when not told."""
+    present = T[:, L.T_E] == 1
+    tags, keys = T[:, L.T_F], T[:, L.T_F + 1]
+    words = tuple(int(k) for k in keys[present & (tags == TAG_CODEWORD)]) if CODECOPY_BYTE in code else None
+    return EntrySubset(tuple(int(k) for k in keys[present & (tags == TAG_CODE)]), words)
+
+
 def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, output: bytes = b"",
                        env: Environment = Environment(), storage: StorageIO | None = None, hashes: tuple = (),
-                       logs: tuple = ()) -> None:
-    """Fill the table's M column from the lookups the rows make (in place, field matrix).
+                       logs: tuple = (), subset: EntrySubset | None = None) -> None:
+    """Fill the table's M column from the lookups the rows make (in place, field matrix); the code
+    entries are ``subset``'s, or, when None, those the table region already holds.
 
     Each lookup counts at the entry it names; a looked-up value with no entry (a limb that is not a
     byte, a key that is not an AND triple) stays unaccounted, so the bus cannot balance.
     """
     Ti = T.astype(np.int64)
-    parts = table_parts(code, output_offset, output, env, storage, hashes, logs)
+    subset = subset or subset_in(Ti, code)
+    parts = table_parts(code, output_offset, output, env, storage, hashes, logs, subset)
     offsets = table_offsets(parts)
     T[:, L.T_M] = 0
     and_mask = and_rows(Ti)
@@ -639,7 +660,10 @@ def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, outpu
     looks_up = (Ti[:, L.HALTED] == 0) & np.all(Ti[:, [L.sel(g) for g in COPY.MICRO]] == 0, axis=1)
     live_pc = Ti[looks_up, L.PC]
     at = offsets["code"]
-    T[at:at + size, L.T_M] = np.bincount(live_pc[(live_pc >= 0) & (live_pc < size)], minlength=size)[:size]
+    counts = np.bincount(live_pc[(live_pc >= 0) & (live_pc < size)], minlength=size)[:size]
+    if subset.pcs is not None:
+        counts = counts[np.asarray(subset.pcs, dtype=np.int64)]
+    T[at:at + len(counts), L.T_M] = counts
     if "and" in parts:
         keys = Ti[and_mask, L.W2_OFFSET:L.W2_OFFSET + 32].ravel()
         x, y = keys & 0x1FF, (keys >> AND_SHIFT) & 0x1FF
@@ -681,9 +705,12 @@ def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, outpu
             end_rows |= (Ti[:, L.CDA] == 1) & (Ti[:, L.CDB] == 1)
         index = where[word_rows]
         index = index[(index >= 0) & (index < count)]
-        T[at:at + count, L.T_M] = np.bincount(index, minlength=count)[:count]
-        T[at + count, L.T_M] = np.sum(end_rows)
-        at += count + 1
+        counts = np.bincount(index, minlength=count)[:count]
+        if data is code and subset.code_words is not None:
+            counts = counts[np.asarray(subset.code_words, dtype=np.int64)]
+        T[at:at + len(counts), L.T_M] = counts
+        T[at + len(counts), L.T_M] = np.sum(end_rows)
+        at += len(counts) + 1
     if "storage" in parts:
         # each public slot entry is looked up by the slot's row: match the slot row's key limbs
         entries = parts["storage"]

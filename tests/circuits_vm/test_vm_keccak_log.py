@@ -24,11 +24,9 @@ from circuits.vm import layout as L
 from circuits.vm.air import VmAir
 from circuits.vm.opcodes import Group
 from circuits.vm.proven import PROVEN_OPCODES, unproven_steps
-from l2.batch_proof import decode_proof, encode_advice
 from l2.evm_cli import run_code
-from l2.evm_prove import (EvmProofError, _decode_statement, encode_file, prove_code, record_run, verify_bytes,
-                          witness_for)
-from verifier.errors import ProofFormatError, VerificationError
+from l2.evm_prove import EvmProofError, _decode_statement, prove_code, record_run, witness_for
+from verifier.errors import VerificationError
 from verifier.proof import ProofOptions
 
 AIR = VmAir()
@@ -130,18 +128,21 @@ def test_rows_of_a_64_byte_keccak():
 
 
 def test_keccak_proves_and_its_statement_is_bound():
+    """The execution proof binds every hash: a changed digest or message byte, a dropped, added or
+    re-keyed hash is refused by the execution table's verifier."""
+    from prover.stark import prove
+    from verifier.stark import verify
     code = fill_memory(2) + keccak_at(3, 33) + keccak_at(0, 0) + STOP
     trace, matrix, statement = honest(code, 30_000)
-    from prover.stark import prove
     proof = prove(AIR, matrix, statement, FAST).to_bytes()
-    verify_bytes(encode_file(statement, proof), min_security=0)
+    verify(AIR, proof, statement, min_security=0)
     (k1, m1, d1), (k2, m2, d2) = statement.hashes
     flipped = bytes([d1[0] ^ 1]) + d1[1:]
     for bad in [((k1, m1, flipped), (k2, m2, d2)), ((k1, m1[:-1] + b"\x00", d1), (k2, m2, d2)),
                 ((k1, m1, d1),), ((k1, m1, d1), (k2, m2, d2), (k2 + 1, b"", digest_of(b""))),
                 ((k1 + 1, m1, d1), (k2, m2, d2))]:
         with pytest.raises(VerificationError):
-            verify_bytes(encode_file(replace(statement, hashes=bad), proof), min_security=0)
+            verify(AIR, proof, replace(statement, hashes=bad), min_security=0)
 
 
 # ---- LOG -------------------------------------------------------------------------------------------
@@ -217,14 +218,15 @@ def statement():
 def test_statement_round_trips_and_decodes_strictly(statement):
     data = statement.to_bytes()
     assert _decode_statement(data) == statement
-    tail = len(data) - sum(8 + len(m) + 32 for _, m, _ in statement.hashes) - 4 \
+    subsets = sum(4 + (2 * len(c) if c is not None else 0) for c in (statement.pcs, statement.code_words))
+    tail = len(data) - subsets - sum(8 + len(m) + 32 for _, m, _ in statement.hashes) - 4 \
         - sum(9 + 32 * len(t) + len(d) for _, t, d in statement.logs) - 4
     for cut in range(tail, len(data)):
         with pytest.raises(EvmProofError):
             _decode_statement(data[:cut])
     with pytest.raises(EvmProofError):
         _decode_statement(data + b"\x00")
-    logs_at = len(data) - sum(9 + 32 * len(t) + len(d) for _, t, d in statement.logs) - 4
+    logs_at = len(data) - subsets - sum(9 + 32 * len(t) + len(d) for _, t, d in statement.logs) - 4
     five = bytearray(data)
     five[logs_at + 4 + 4] = 5  # the first log claims five topics
     with pytest.raises(EvmProofError):
@@ -233,11 +235,6 @@ def test_statement_round_trips_and_decodes_strictly(statement):
     struct.pack_into("<I", keys, logs_at + 4, statement.logs[1][0] + 1)  # keys no longer increase
     with pytest.raises(EvmProofError):
         _decode_statement(bytes(keys))
-    # the batch proof's advice carries the same bytes, as strictly
-    runs, _, rest = decode_proof(encode_advice({3: statement}) + b"proof")
-    assert runs == {3: statement} and rest == b"proof"
-    with pytest.raises(ProofFormatError):
-        decode_proof(encode_advice({3: statement})[:-1])
 
 
 def test_statement_fields_are_validated(statement):

@@ -970,13 +970,17 @@ def m_size_high_byte_ignored():
 
 def rebuild_table(matrix: np.ndarray, code: bytes, output_offset: int = 0, output: bytes = b"",
                   storage=None, hashes: tuple = (), logs: tuple = ()) -> None:
+    """Rewrite the table region for ``code`` and the given public data, keeping the code entries the
+    region holds (the pcs and code words of the honest run, which the statement names too)."""
     from circuits.vm.tables import fixed_entries
-    entries = fixed_entries(code, output_offset, output, ENV, storage, hashes, logs)
+    from circuits.vm.witness import subset_in
+    subset = subset_in(matrix.astype(np.int64), code)
+    entries = fixed_entries(code, output_offset, output, ENV, storage, hashes, logs, subset)
     matrix[:, [L.T_E, L.T_ONE, *range(L.T_F, L.T_F + L.T_FIELDS)]] = 0
     matrix[:len(entries), L.T_E] = 1
     matrix[:len(entries), L.T_F:L.T_F + L.T_FIELDS] = entries[:, :L.T_FIELDS]
     matrix[:len(entries), L.T_ONE] = entries[:, L.T_FIELDS]
-    set_multiplicities(matrix, code, output_offset, output, ENV, storage, hashes, logs)
+    set_multiplicities(matrix, code, output_offset, output, ENV, storage, hashes, logs, subset)
 
 
 def m_mload_wrong_value():
