@@ -11,7 +11,8 @@ hashmap, so every transfer runs KECCAK256 — proven by the Keccak table — and
 alone; a warm-up batch of one transfer compiles the kernels first (not counted).
 
 Reported per batch: transactions, prove and verify seconds, proof bytes, peak RSS, the rows and
-columns of the transfer table and the state table, state accesses and Poseidon2 permutations per
+columns of the transfer table and the state table, the execution tables' heights, the Keccak-f
+permutations the Keccak table proves, state accesses and Poseidon2 permutations per
 transaction (two per level row and five hash rows of each access in the state table).
 
     python benchmarks/bench_batch.py --txs 1 10 100 1000
@@ -127,6 +128,7 @@ def measure(count: int, kind: str = "transfer") -> dict:
     from circuits import state_layout as SL
     from l2.batch_proof import batch_statement, block_env_of, prove_batch, verify_batch
     from l2.batch_witness import batch_witness
+    from l2.keccak_tables import block_count, hash_messages
 
     with tempfile.TemporaryDirectory() as tmp:
         warm, number = _sealed_node(1, Path(tmp) / "warm", kind)
@@ -159,6 +161,7 @@ def measure(count: int, kind: str = "transfer") -> dict:
         "state_table": list(state_trace.shape),
         "execution_tables": len(witness.runs),
         "execution_table_rows": sorted({int(r.trace.shape[0]) for r in witness.runs}),
+        "keccak_permutations": block_count(hash_messages(r.statement for r in witness.runs)),
         "state_accesses_per_tx": accesses / count,
         "state_rows_per_tx": round(int((state_trace[:, SL.PAD] == 0).sum()) / count, 1),
         "poseidon2_permutations_per_tx": round(permutations / count, 1),

@@ -312,6 +312,19 @@ def verify_batch(statement: BatchStatement, proof: bytes, min_security: float = 
                   min_security=min_security)
 
 
+def proven_logs(proof: bytes) -> dict[int, list[Any]]:
+    """The logs each contract transaction emits by its proven execution statement (none when it did
+    not succeed), as :class:`l2.tx.Log` lists by transaction index — the receipts' logs the proof
+    vouches for once :func:`verify_batch` accepted it."""
+    from circuits.vm.opcodes import SUCCESS
+    from l2.tx import Log
+
+    runs, _keccak, _advice, _multi = decode_advice(proof)
+    return {index: [Log(run.address, tuple(t.to_bytes(32, "big") for t in topics), data)
+                    for _key, topics, data in run.logs] if run.status == SUCCESS else []
+            for index, run in runs.items()}
+
+
 # ---- export file ----------------------------------------------------------------------------------------
 
 def encode_file(statement: BatchStatement, proof: bytes) -> bytes:

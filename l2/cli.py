@@ -679,8 +679,25 @@ def batch_verify(
         else:
             data = _read_file(proof)
     verify_batch(statement, data)
+    _check_receipt_logs(n, statement, data)
     emit({"valid": True, **statement.as_dict()}, f"valid: batch {n} proof checks against state root "
                                                 f"{statement.as_dict()['state_root']}")
+
+
+def _check_receipt_logs(n: int, statement: Any, proof: bytes) -> None:
+    """Refuse when the logs the proof's execution statements emit are not the node's receipts'."""
+    from Crypto.Hash import keccak
+
+    from l2.batch_proof import proven_logs
+    from l2.tx import Log
+
+    proven = proven_logs(proof)
+    with open_node() as node:
+        for index, raw in enumerate(statement.transactions):
+            tx_hash = "0x" + keccak.new(digest_bits=256, data=raw).hexdigest()
+            stored = [Log.from_dict(log) for log in node.transaction(tx_hash)["logs"]]
+            if stored != proven.get(index, []):
+                raise CliError(f"batch {n}: transaction {index}'s receipt logs are not the ones its proof emits")
 
 
 @command(batch_app, "export")

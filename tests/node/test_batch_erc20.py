@@ -63,7 +63,9 @@ def holder(i: int) -> str:
 
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory):
-    node = Node.init(tmp_path_factory.mktemp("erc20") / "chain", dev_accounts=3)
+    home = tmp_path_factory.mktemp("erc20") / "chain"
+    node = Node.init(home, dev_accounts=3)
+    node.home_dir = home
     token = contract_address(dev_address(0), 0)
     node.submit_raw(raw_tx(0, 0, to=None, data=token_initcode(), gas=2_000_000))
     assert node.seal().batch == 1
@@ -181,3 +183,26 @@ def test_a_keccak_section_with_other_chaining_states_is_refused(chain, proofs):
         verify_batch(statement, encode_advice(runs, forged) + multi, min_security=0)
     with pytest.raises(ProofFormatError, match="Keccak section"):
         verify_batch(statement, encode_advice(runs, None) + multi, min_security=0)
+
+
+def test_batch_verify_checks_the_receipts_logs(chain, cli):
+    """``l2 batch verify`` accepts the proof and its logs; with a receipt whose log the proof does not
+    emit (a node whose store was altered), it refuses with one line."""
+    from sqlalchemy import select
+
+    from l2.store import TxRow
+
+    node, _, sealed = chain
+    assert cli(node.home_dir, "batch", "prove", "2").exit_code == 0       # default options: ≥ 100 bits
+    ok = cli(node.home_dir, "batch", "verify", "2", "--json")
+    assert ok.exit_code == 0, ok.stderr
+    with node.store.write() as session:
+        row = session.execute(select(TxRow).where(TxRow.hash == sealed.tx_hashes[0])).scalar_one()
+        receipt = dict(row.receipt)
+        logs = [dict(log) for log in receipt["logs"]]
+        logs[0]["data"] = "0x" + "00" * 31 + "01"
+        receipt["logs"] = logs
+        row.receipt = receipt
+    refused = cli(node.home_dir, "batch", "verify", "2")
+    assert refused.exit_code == 1 and "transaction 0's receipt logs" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
