@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from circuits.keccak_air import Keccak256Air, Keccak256Statement, keccak256_trace
-from circuits.keccak_layout import LANES
+from circuits.keccak_layout import LANES, RATE_BYTES
 
 __all__ = ["KECCAK_AIR", "hash_messages", "keccak_table", "encode_states", "decode_states", "check_digests",
            "block_count"]
@@ -44,8 +44,9 @@ def hash_messages(statements: Iterable[Any]) -> list[bytes]:
 
 
 def block_count(messages: Sequence[bytes]) -> int:
-    """How many 136-byte blocks the messages pad to (one permutation each)."""
-    return sum(len(m) // 136 + 1 for m in messages)
+    """How many 136-byte blocks the messages pad to (one permutation each; padding adds at least
+    one byte, so a message of exactly k blocks takes k + 1)."""
+    return sum(len(m) // RATE_BYTES + 1 for m in messages)
 
 
 def keccak_table(statements: Iterable[Any]) -> tuple[Keccak256Statement, np.ndarray] | None:
