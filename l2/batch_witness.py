@@ -55,7 +55,9 @@ table's trace, prices the batch with :func:`batch_inputs` from those statements 
 result against the executor's), and builds the transfer table and the state table from the full
 ordered access list.  It refuses, with a one-line reason naming the transaction, what it cannot
 prove: a run that executes something the execution circuit does not prove (opcode and pc named), a
-contract transaction with an access list, a deployment to an address that already holds an account,
+run that executes SELFBALANCE, BALANCE, EXTCODESIZE or EXTCODEHASH (their values are not bound to the
+state table yet; the pricing refuses a statement whose code holds SELFBALANCE or that lists accounts),
+a contract transaction with an access list, a deployment to an address that already holds an account,
 a recipient with code that is a precompile or the fee recipient.
 """
 
@@ -100,6 +102,13 @@ _UNREAD = {"gas_price": 0, "timestamp": 0, "block_number": 0, "chain_id": 1, "ba
 """What a statement states for a value its code cannot read (origin: the caller, here the sender)."""
 _ENV_NAME = {"origin": "origin", "gas_price": "gas_price", "timestamp": "timestamp", "block_number": "number",
              "chain_id": "chain_id", "base_fee": "base_fee"}
+_STATE_READS = {0x47: "SELFBALANCE", 0x31: "BALANCE", 0x3B: "EXTCODESIZE", 0x3F: "EXTCODEHASH"}
+"""Opcodes whose public values (an execution statement's ``self_balance`` and ``accounts``) the batch
+does not yet bind to the state table: a contract run that executes one is refused."""
+
+
+def _unbound_reads(i: int, name: str) -> ValueError:
+    return ValueError(f"transaction {i}: {name} in a batch is not bound to the state table yet")
 
 
 def _instructions(code: bytes) -> set[int]:
@@ -167,6 +176,11 @@ def contract_effect(i: int, tx: Transaction, sender: bytes, run: VmStatement, ga
             raise ValueError(f"transaction {i}: its execution statement has another {name.replace('_', ' ')}")
     if not deploy and not run.code:
         raise ValueError(f"transaction {i}: a call of empty code is a plain transfer, not an execution")
+    # a statement's balance and accounts are not checked against the state yet: refuse code that can
+    # read them (SELFBALANCE's entry is in every table of code holding it) and any listed account
+    unbound = [name for byte, name in _STATE_READS.items() if byte in held and (byte == 0x47 or run.accounts)]
+    if unbound or run.accounts or run.self_balance:
+        raise _unbound_reads(i, unbound[0] if unbound else "an account read")
 
     success = run.status == SUCCESS
     executed = run.gas_used
@@ -416,6 +430,9 @@ def _run_witness(i: int, tx: Transaction, trace: Any, block_env: Any = None,
         raise ValueError(f"transaction {i} executes what the execution circuit does not prove: {listed}{more}")
     if len(trace.calls) != 1:
         raise ValueError(f"transaction {i} runs {len(trace.calls)} call frames (one is proven)")
+    read = next((_STATE_READS[s.opcode] for s in trace.steps if s.opcode in _STATE_READS), None)
+    if read is not None:
+        raise _unbound_reads(i, read)
     frame = trace.calls[0]
     status, gas_left, output = frame_result(trace)
     env = environment_of(frame, block_env, tx_env)

@@ -12,9 +12,12 @@ records the trace, refuses the run when it executed anything the execution circu
 
 and reading the storage slots it touches with their original values and, when it succeeds, leaving
 them with their final values and REFUND on the refund counter, hashing the listed messages (each
-KECCAK256 read its message from memory and pushed the listed digest) and logging the listed topics
-and data — with the execution circuit (:class:`circuits.vm.air.VmAir`).  That each listed digest
-is keccak-256 of its message is proven beside it by the Keccak table
+KECCAK256 read its message from memory and pushed the listed digest), logging the listed topics
+and data, reading the listed accounts (balance, code size and code hash of each address BALANCE,
+EXTCODESIZE or EXTCODEHASH read, at EIP-2929 warm/cold prices) and the executing account's balance
+(SELFBALANCE), and starting the listed transient slots at zero — with the execution circuit
+(:class:`circuits.vm.air.VmAir`).  That each listed digest is keccak-256 of its message is proven
+beside it by the Keccak table
 (:class:`circuits.keccak_air.Keccak256Air`, see :mod:`l2.keccak_tables`): the file carries that
 proof too, and the verifier requires the table's digests to be the listed ones.
 
@@ -29,8 +32,10 @@ output_offset u32 | output_len u32 | output | address (20) | caller (20) | value
 origin (20) | gas_price | chain_id | block_number | timestamp | base_fee (32 each, big-endian) | calldata_len u32 | calldata | slots u32 | refund u32 | (slot, original value) × slots (32 bytes each,
 big-endian) | final value × slots (when the run succeeds) | hashes u32 | (key u32 | message_len u32 |
 message | digest (32)) × hashes | logs u32 | (key u32 | topics u8 | topic (32, big-endian) × topics |
-data_len u32 | data) × logs | pcs u32 | pc u16 × pcs | code_words u32 | offset u16 × code_words``
-(little-endian; a count of 0xFFFFFFFF holds every entry and lists none).  Every byte is bound: a short, long or altered file is
+data_len u32 | data) × logs | pcs u32 | pc u16 × pcs | code_words u32 | offset u16 × code_words |
+self_balance (32, big-endian) | accounts u32 | (address (20) | balance (32) | code_size u32 | code_hash (32))
+× accounts | transient_slots u32 | slot (32) × transient_slots`` (little-endian; a count of 0xFFFFFFFF holds
+every entry and lists none).  Every byte is bound: a short, long or altered file is
 refused with :class:`EvmProofError` or :class:`verifier.errors.VerificationError`.
 """
 
@@ -63,10 +68,10 @@ from .vm import BlockEnv, Message, TxEnv, begin_transaction, process_message_cal
 from .vm.trace import ExecutionTrace, TraceRecorder
 
 __all__ = ["evm_prove_app", "prove_code", "verify_file", "verify_bytes", "EvmProofError", "record_run",
-           "trace_to_steps", "environment_of", "witness_for", "read_file", "keccak_proof"]
+           "parse_accounts", "trace_to_steps", "environment_of", "witness_for", "read_file", "keccak_proof"]
 
 MAGIC = b"L2EVMPF"
-VERSION = 4
+VERSION = 5
 MIN_SECURITY = 100
 
 
@@ -76,14 +81,25 @@ class EvmProofError(VerificationError):
 
 def record_run(code: bytes, input: bytes = b"", gas: int = DEFAULT_GAS, value: int = 0,
                caller: bytes = DEFAULT_CALLER, storage: Mapping[int, int] | None = None,
-               block_env: BlockEnv | None = None, tx_env: TxEnv | None = None) -> ExecutionTrace:
+               block_env: BlockEnv | None = None, tx_env: TxEnv | None = None,
+               accounts: Mapping[bytes, tuple[int, bytes]] | None = None) -> ExecutionTrace:
     """Run ``code`` as ``l2 evm run`` does and return the recorded trace (in ``block_env`` and
-    ``tx_env``: by default ``BlockEnv()`` and the caller as the origin)."""
+    ``tx_env``: by default ``BlockEnv()`` and the caller as the origin).
+
+    ``accounts`` gives other accounts of the world before the run, address → (balance, code); the
+    contract's entry gives its balance (its code is ``code``), the caller's its balance before it is
+    funded with ``value``.  Warm from the start (EIP-2929): the precompiles, the contract, the caller
+    and the transaction's origin."""
     if caller == CONTRACT_ADDRESS:
         raise EvmInputError("caller: must differ from the contract address")
-    state = WorldState({caller: Account(balance=value),
-                        CONTRACT_ADDRESS: Account(code=code, storage=dict(storage or {}))})
-    begin_transaction(state, caller, CONTRACT_ADDRESS)
+    world = {address: Account(balance=balance, code=bytes(held)) for address, (balance, held) in (accounts or {}).items()}
+    world[caller] = Account(balance=world.get(caller, Account()).balance + value, code=world.get(caller, Account()).code)
+    world[CONTRACT_ADDRESS] = Account(balance=world.get(CONTRACT_ADDRESS, Account()).balance, code=code,
+                                      storage=dict(storage or {}))
+    state = WorldState(world)
+    origin = (tx_env or TxEnv(origin=caller)).origin
+    begin_transaction(state, origin, CONTRACT_ADDRESS)
+    state.warm_address(caller)
     message = Message(caller=caller, target=CONTRACT_ADDRESS, current_target=CONTRACT_ADDRESS, gas=gas,
                       value=value, data=input, code=code, code_address=CONTRACT_ADDRESS)
     recorder = TraceRecorder()
@@ -92,12 +108,35 @@ def record_run(code: bytes, input: bytes = b"", gas: int = DEFAULT_GAS, value: i
     return recorder.trace
 
 
+def parse_accounts(accounts: str | Mapping[Any, Any] | None) -> dict[bytes, tuple[int, bytes]]:
+    """Address → (balance, code) from a JSON object (or a mapping) ``{"0xaddress": [balance, "0xcode"]}``."""
+    if accounts is None:
+        return {}
+    if isinstance(accounts, str):
+        try:
+            accounts = json.loads(accounts)
+        except json.JSONDecodeError as error:
+            raise EvmInputError(f"accounts: bad JSON: {error.msg}") from None
+    if not isinstance(accounts, Mapping):
+        raise EvmInputError("accounts: expected a JSON object of address: [balance, code]")
+    out = {}
+    for address, fields in accounts.items():
+        if isinstance(fields, (list, tuple)) and len(fields) == 2:
+            balance, code = fields
+        else:
+            raise EvmInputError(f"accounts: {address}: expected [balance, code]")
+        out[parse_address(address, f"accounts: {address}")] = (parse_uint(balance, f"balance of {address}"),
+                                        code if isinstance(code, bytes) else parse_hex(code, f"code of {address}"))
+    return out
+
+
 def trace_to_steps(trace: ExecutionTrace) -> list[StepRecord]:
     out = []
     for s in trace.steps:
         op = s.storage_ops[0] if s.storage_ops else None
         out.append(StepRecord(s.pc, s.opcode, s.gas_before, s.stack_pointer_before, s.pops, s.pushes, s.error,
-                              slot_before=op.value_before if op else 0, slot_warm=op.warm_before if op else False))
+                              slot_before=op.value_before if op else 0, slot_warm=op.warm_before if op else False,
+                              account=s.account))
     return out
 
 
@@ -221,7 +260,7 @@ def _decode_statement(s: bytes) -> VmStatement:
         def take(k: int) -> bytes:
             nonlocal end
             if len(s) - end < k:
-                raise struct.error("short hashes or logs")
+                raise struct.error("the statement ends early")
             end += k
             return s[end - k:end]
 
@@ -242,12 +281,20 @@ def _decode_statement(s: bytes) -> VmStatement:
             return struct.unpack(f"<{count}H", take(2 * count))
 
         pcs, code_words = subset(), subset()
+        self_balance = int.from_bytes(take(32), "big")
+        accounts = []
+        for _ in range(struct.unpack("<I", take(4))[0]):
+            address_read, balance = int.from_bytes(take(20), "big"), int.from_bytes(take(32), "big")
+            (size,) = struct.unpack("<I", take(4))
+            accounts.append((address_read, balance, size, int.from_bytes(take(32), "big")))
+        transient = tuple(int.from_bytes(take(32), "big") for _ in range(struct.unpack("<I", take(4))[0]))
         if end != len(s):
-            raise struct.error("trailing bytes after the entry subsets")
+            raise struct.error("trailing bytes after the transient slots")
         gas_price, chain_id, number, timestamp, base_fee = words
         return VmStatement(code, gas_limit, status, gas_used, output, ooff, calldata, caller,
                            int.from_bytes(value, "big"), address, initial, final, refund, origin, gas_price, chain_id,
-                           number, timestamp, base_fee, tuple(hashes), tuple(logs), pcs, code_words)
+                           number, timestamp, base_fee, tuple(hashes), tuple(logs), pcs, code_words, self_balance,
+                           tuple(accounts), transient)
     except (struct.error, ValueError) as error:
         raise EvmProofError(f"malformed statement in the proof file: {error}") from None
 
@@ -256,9 +303,11 @@ def prove_code(code: str | bytes, input: str | bytes = b"", gas: int | str = DEF
                caller: str | bytes = DEFAULT_CALLER, storage: str | Mapping[Any, Any] | None = None,
                out: str | Path | None = None, options: ProofOptions | None = None,
                origin: str | bytes | None = None, gas_price: int | str = 0, chain_id: int | str = DEFAULT_CHAIN_ID,
-               number: int | str = 0, timestamp: int | str = 0, base_fee: int | str = 0) -> dict[str, Any]:
+               number: int | str = 0, timestamp: int | str = 0, base_fee: int | str = 0,
+               accounts: str | Mapping[Any, Any] | None = None) -> dict[str, Any]:
     """Run and prove ``code``; write the proof file to ``out`` when given; return a report dict.
-    The block and transaction values are ``l2.evm_cli.run_code``'s.
+    The block and transaction values are ``l2.evm_cli.run_code``'s; ``accounts`` the other accounts of
+    the world (:func:`parse_accounts`, :func:`record_run`).
 
     Raises :class:`EvmInputError` for unusable arguments and :class:`EvmProofError` when the run
     executes something the circuit does not prove.
@@ -269,7 +318,7 @@ def prove_code(code: str | bytes, input: str | bytes = b"", gas: int | str = DEF
     caller_address = parse_address(caller)
     block_env, tx_env = parse_context(caller_address, origin, gas_price, chain_id, number, timestamp, base_fee)
     trace = record_run(code_bytes, parse_hex(input, "input"), gas_limit, parse_uint(value, "value"),
-                       caller_address, original, block_env, tx_env)
+                       caller_address, original, block_env, tx_env, parse_accounts(accounts))
     matrix, statement = witness_for(code_bytes, gas_limit, trace, block_env, tx_env)
     air = VmAir()
     start = time.perf_counter()
@@ -354,12 +403,14 @@ def prove_command(
     number: str = typer.Option("0", "--number", help="block number NUMBER pushes"),
     timestamp: str = typer.Option("0", "--timestamp", help="block timestamp TIMESTAMP pushes"),
     base_fee: str = typer.Option("0", "--base-fee", help="base fee BASEFEE pushes"),
+    accounts: Optional[str] = typer.Option(None, "--accounts",
+                                           help='other accounts as JSON {"0xaddress": [balance, "0xcode"]}'),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
 ) -> None:
     """Run CODE, prove the run, write the proof file."""
     try:
         report = prove_code(code, input, gas, value, caller, storage, out, None, origin, gas_price, chain_id, number,
-                            timestamp, base_fee)
+                            timestamp, base_fee, accounts)
     except (EvmInputError, EvmProofError, ProverError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None

@@ -9,7 +9,9 @@ transaction from ``origin`` at ``gas_price`` in a block with ``chain_id``, ``blo
 reading the storage slots ``storage_initial`` lists with those values and, on success, leaving them
 as ``storage_final`` lists with ``refund`` on the refund counter, and executing exactly the KECCAK256
 steps ``hashes`` lists (each read its message from memory and pushed its digest) and the LOG steps
-``logs`` lists (each popped its topics and read its data from memory).  The opcodes it covers are those
+``logs`` lists (each popped its topics and read its data from memory), reading ``self_balance`` as the
+executing account's balance and the ``accounts`` listed (balance, code size and code hash of each address
+read, at EIP-2929 warm/cold prices) and starting the ``transient_slots`` listed at zero.  The opcodes it covers are those
 of :mod:`circuits.vm.proven`; a run executing any other opcode cannot be written into a trace that
 satisfies these constraints (its bytecode entry has no selector).
 
@@ -19,18 +21,21 @@ Constraint groups, each in the module named like the VM's instruction file it mi
 :mod:`~circuits.vm.stack`, :mod:`~circuits.vm.control_flow`, :mod:`~circuits.vm.memory`,
 :mod:`~circuits.vm.environment`, :mod:`~circuits.vm.copy`, :mod:`~circuits.vm.storage`,
 :mod:`~circuits.vm.system`, :mod:`~circuits.vm.keccak` and :mod:`~circuits.vm.log` (with
-:mod:`~circuits.vm.reads`, their memory reads into public entries); the chiplets (:mod:`~circuits.vm.chiplets`,
+:mod:`~circuits.vm.reads`, their memory reads into public entries), :mod:`~circuits.vm.linked` (ADDMOD,
+MULMOD and EXP on two CPU rows) with :mod:`~circuits.vm.modular` and :mod:`~circuits.vm.exp` (their
+chiplet rows), :mod:`~circuits.vm.accounts`, :mod:`~circuits.vm.transient` (with
+:mod:`~circuits.vm.gaps`, their version chains' time gaps) and :mod:`~circuits.vm.returndata`; the chiplets (:mod:`~circuits.vm.chiplets`,
 :mod:`~circuits.vm.bitwise_chiplet`, :mod:`~circuits.vm.shift_chiplet`,
 :mod:`~circuits.vm.mul_chiplet`, :mod:`~circuits.vm.memory_chiplet`, :mod:`~circuits.vm.memory_words`,
 :mod:`~circuits.vm.storage_chiplet`); and :mod:`~circuits.vm.bus` (the LogUp lookups, and the
 memory-checking arguments of the stack, memory and storage).
 
 Boundary assertions: row 0 starts at pc 0 with an empty stack and memory, the gas limit, a zero
-refund counter, not halted and no copy in progress; the last row is halted with the public status,
+refund counter, not halted and no copy or FINISH in progress; the last row is halted with the public status,
 the gas left ``gas_limit − gas_used``, the public refund (on success) and an empty (drained) stack,
 and holds no table entry.  The auxiliary assertions pin the table region to the public entries: S2
 starts at 0 and ends at V = Σ_entries 1/(α − f), recomputed here from the statement; the fractions
-that read the next row are 0 on the last row.
+that read the next row are 0 on the last row; EXP's exponent accumulator starts at 0.
 """
 
 from __future__ import annotations
@@ -50,15 +55,18 @@ from circuits.values import BaseVec, Degree, ExtVec
 from circuits.vm import (adder, arithmetic, bitwise_chiplet, bus, chiplets, comparison, control_flow, copy, cpu, environment,
                          keccak, log, memory, memory_chiplet, memory_words, mul_chiplet, reads, shift_chiplet,
                          signed_division, stack, storage, storage_chiplet, system)
+from circuits.vm import exp, linked, modular
+from circuits.vm import accounts, gaps, returndata, transient
+from circuits.vm import linked_witness
 from circuits.vm.expr import Constraint
-from circuits.vm.layout import (AUX_MREQ, AUX_REQ, AUX_S, AUX_S2, AUX_SREQ, AUX_SVER, RF, SUCC, AUX_TW, AUX_WIDTH, CLK, GAS, HALTED, LASTW, MAX_GAS,
+from circuits.vm.layout import (AUX_EXP, AUX_MREQ, AUX_REQ, AUX_S, AUX_S2, AUX_SREQ, AUX_SVER, RF, SUCC, AUX_TW, AUX_WIDTH, CLK, GAS, HALTED, LASTW, MAX_GAS,
                                 MQ, MS, PC, SP, STATUS, T_E, WIDTH, Row, sel)
 from circuits.vm.opcodes import ERROR, REVERTED, SUCCESS, Group
 from circuits.vm.tables import CODE_PADDING, EntrySubset, Environment, StorageIO, beta_powers, entry_sum, fixed_entries
 
 CONSTRAINT_MODULES = (cpu, adder, arithmetic, comparison, stack, control_flow, memory, environment, copy, storage, system, chiplets, bitwise_chiplet,
                       shift_chiplet, memory_chiplet, memory_words, storage_chiplet, mul_chiplet, signed_division,
-                      reads, keccak, log)
+                      reads, keccak, log, linked, modular, exp, accounts, transient, gaps, returndata)
 """Main-trace constraint groups in evaluation order (the bus adds its own after them)."""
 
 STATUS_NAMES = {SUCCESS: "success", REVERTED: "revert", ERROR: "error"}
@@ -108,6 +116,17 @@ class VmStatement:
     witness lists the pcs the run executes (see :class:`circuits.vm.tables.EntrySubset`)."""
     code_words: tuple[int, ...] | None = None
     """The offsets whose code words (CODECOPY's source) the table holds, increasing (None: all)."""
+    self_balance: int = 0
+    """The executing account's balance during the run, which SELFBALANCE pushes (the table holds it when
+    the code has a SELFBALANCE byte; the witness states 0 when the run executes no SELFBALANCE)."""
+    accounts: tuple[tuple[int, int, int, int], ...] = ()
+    """(address, balance, code size, code hash) of every address BALANCE, EXTCODESIZE or EXTCODEHASH
+    read, by address, as the run saw them (the code hash of an empty account 0, EIP-1052); each was read
+    at least once, and the first read of each, cold unless it is warm at the start, paid 2600
+    (:mod:`circuits.vm.accounts`)."""
+    transient_slots: tuple[int, ...] = ()
+    """The transient storage slots TLOAD or TSTORE touched, increasing (each starts at 0 in the
+    transaction, :mod:`circuits.vm.transient`)."""
 
     def __post_init__(self):
         if self.origin is None:
@@ -154,6 +173,17 @@ class VmStatement:
                                     ("code words", self.code_words, len(self.code))):
             if chosen is not None and (list(chosen) != sorted(set(chosen)) or not all(0 <= i < bound for i in chosen)):
                 raise ValueError(f"{name}: distinct, increasing, inside the code")
+        if not 0 <= self.self_balance < 1 << 256:
+            raise ValueError("self balance must be a 256-bit word")
+        addresses = [a for a, *_ in self.accounts]
+        if addresses != sorted(set(addresses)) or not all(
+                len(entry) == 4 and all(isinstance(v, int) for v in entry) and 0 <= entry[0] < 1 << 160
+                and 0 <= entry[2] < 1 << 32 and all(0 <= v < 1 << 256 for v in entry) for entry in self.accounts):
+            raise ValueError("accounts: distinct 160-bit addresses in increasing order, 256-bit balance and code "
+                             "hash, code size below 2^32")
+        slots = list(self.transient_slots)
+        if slots != sorted(set(slots)) or not all(isinstance(s, int) and 0 <= s < 1 << 256 for s in slots):
+            raise ValueError("transient slots: distinct 256-bit words in increasing order")
 
     @property
     def subset(self) -> EntrySubset:
@@ -172,7 +202,7 @@ class VmStatement:
     def environment(self) -> Environment:
         return Environment(int.from_bytes(self.address, "big"), int.from_bytes(self.caller, "big"), self.value,
                            self.calldata, int.from_bytes(self.origin, "big"), self.gas_price, self.block_number,
-                           self.timestamp, self.chain_id, self.base_fee)
+                           self.timestamp, self.chain_id, self.base_fee, self.self_balance)
 
     def to_bytes(self) -> bytes:
         return (struct.pack("<I", len(self.code)) + self.code
@@ -189,7 +219,12 @@ class VmStatement:
                 + struct.pack("<I", len(self.logs))
                 + b"".join(struct.pack("<IB", k, len(t)) + b"".join(w.to_bytes(32, "big") for w in t)
                            + struct.pack("<I", len(d)) + d for k, t, d in self.logs)
-                + _encode_subset(self.pcs) + _encode_subset(self.code_words))
+                + _encode_subset(self.pcs) + _encode_subset(self.code_words)
+                + self.self_balance.to_bytes(32, "big") + struct.pack("<I", len(self.accounts))
+                + b"".join(a.to_bytes(20, "big") + b.to_bytes(32, "big") + struct.pack("<I", size) + h.to_bytes(32, "big")
+                           for a, b, size, h in self.accounts)
+                + struct.pack("<I", len(self.transient_slots))
+                + b"".join(slot.to_bytes(32, "big") for slot in self.transient_slots))
 
     def hash_messages(self) -> list[bytes]:
         """The messages of :attr:`hashes`, in execution order (what the Keccak table hashes)."""
@@ -206,7 +241,11 @@ class VmStatement:
                 "storage_final": {hex(s): hex(v) for s, v in self.storage_final}, "refund": self.refund,
                 "hashes": [{"key": k, "message": "0x" + m.hex(), "digest": "0x" + d.hex()} for k, m, d in self.hashes],
                 "logs": [{"key": k, "address": "0x" + self.address.hex(), "topics": [hex(t) for t in ts],
-                          "data": "0x" + d.hex()} for k, ts, d in self.logs]}
+                          "data": "0x" + d.hex()} for k, ts, d in self.logs],
+                "self_balance": self.self_balance,
+                "accounts": [{"address": "0x" + a.to_bytes(20, "big").hex(), "balance": b, "code_size": size,
+                              "code_hash": "0x" + h.to_bytes(32, "big").hex()} for a, b, size, h in self.accounts],
+                "transient_slots": [hex(s) for s in self.transient_slots]}
 
 
 def _encode_subset(chosen: tuple[int, ...] | None) -> bytes:
@@ -234,9 +273,10 @@ def _all_main(cur: Row, nxt: Row) -> list[Constraint]:
 
 @lru_cache(maxsize=64)
 def _table_sum(code: bytes, output_offset: int, output: bytes, env: Environment, storage: StorageIO, alpha: tuple,
-               beta: tuple, hashes: tuple = (), logs: tuple = (), subset: EntrySubset | None = None) -> Ext:
-    return entry_sum(fixed_entries(code, output_offset, output, env, storage, hashes, logs, subset), Ext(alpha),
-                     Ext(beta))
+               beta: tuple, hashes: tuple = (), logs: tuple = (), subset: EntrySubset | None = None,
+               accounts: tuple = (), transient: tuple = ()) -> Ext:
+    return entry_sum(fixed_entries(code, output_offset, output, env, storage, hashes, logs, subset, accounts,
+                                   transient), Ext(alpha), Ext(beta))
 
 
 class VmAir(Air):
@@ -260,6 +300,9 @@ class VmAir(Air):
         self._aux_names = [c.name for c in aux]
         self._aux_degrees = [c.degree for c in aux]
         self._aux_cyclic = frozenset(i for i, c in enumerate(aux) if c.cyclic)
+        betas = beta_powers(chal[1], bus.NUM_BETAS)
+        self._fingerprint_checks = (len(linked.aux_constraints(sym, sym, betas)) + len(modular.aux_constraints(sym, sym, betas))
+                                    + len(exp.aux_constraints(sym, sym, aux_sym[0], aux_sym[0], betas)))
 
     # ---- statement -----------------------------------------------------------------------------
     def public_inputs_bytes(self, pi: VmStatement) -> bytes:
@@ -267,8 +310,11 @@ class VmAir(Air):
 
     def security_loss_bits(self, trace_length: int) -> float:
         # LogUp with β-compressed tuples: the cleared identity has degree ≤ (fractions) · (tuple length)
-        # in (α, β), so a false one survives with probability ≤ that over |F| (Schwartz–Zippel).
-        return math.log2(bus.FRACTIONS_PER_ROW * trace_length * bus.LONGEST_TUPLE)
+        # in (α, β), so a false one survives with probability ≤ that over |F| (Schwartz–Zippel); each
+        # row's fingerprint equalities of ADDMOD, MULMOD and EXP (a polynomial in β of degree below the
+        # tuple length) add theirs.
+        checks = bus.FRACTIONS_PER_ROW + self._fingerprint_checks
+        return math.log2(checks * trace_length * bus.LONGEST_TUPLE)
 
     # ---- main trace ----------------------------------------------------------------------------
     def transition_names(self):
@@ -297,6 +343,7 @@ class VmAir(Air):
             Assertion(LASTW, 0, P - 1, "no word row before the first"),
             Assertion(sel(Group.COPYSIZE), 0, 0, "row 0 is no copy's continuation (size)"),
             Assertion(sel(Group.COPYUNIT), 0, 0, "row 0 is no copy's continuation (unit)"),
+            Assertion(sel(Group.FINISH), 0, 0, "row 0 is no FINISH"),
             Assertion(RF, 0, 0, "the refund counter starts at 0"),
             Assertion(SUCC, 0, 0, "succ starts at 0"),
             Assertion(HALTED, last, 1, "the run has halted"),
@@ -325,13 +372,14 @@ class VmAir(Air):
     def aux_assertions(self, challenges, pi: VmStatement, n: int) -> list[Assertion]:
         alpha, beta = challenges
         v = _table_sum(pi.code, pi.output_offset, pi.output, pi.environment, pi.storage, alpha.c, beta.c, pi.hashes,
-                       pi.logs, pi.subset)
+                       pi.logs, pi.subset, pi.accounts, pi.transient_slots)
         return [Assertion(AUX_S2, 0, Ext.zero(), "S2 starts at 0"),
                 Assertion(AUX_S2, n - 1, v, "S2 ends at the public table sum"),
                 Assertion(AUX_REQ, n - 1, Ext.zero(), "no chiplet fraction on the last row"),
                 Assertion(AUX_MREQ, n - 1, Ext.zero(), "no memory request fraction on the last row"),
                 Assertion(AUX_SREQ, n - 1, Ext.zero(), "no storage request fraction on the last row"),
-                Assertion(AUX_SVER, n - 1, Ext.zero(), "no storage version fraction on the last row")]
+                Assertion(AUX_SVER, n - 1, Ext.zero(), "no storage version fraction on the last row"),
+                Assertion(AUX_EXP, 0, Ext.zero(), "the exponent accumulator starts at 0")]
 
     def build_aux_trace(self, main: np.ndarray, challenges, pi) -> np.ndarray:
         n = main.shape[0]
@@ -364,6 +412,7 @@ class VmAir(Air):
         step = ek.ext_sub(step, (w * cur.m.v[:, None]) % np.uint64(P))
         out[1:, AUX_S] = _prefix(step)[:-1]
         out[1:, AUX_S2] = _prefix((w * cur.e.v[:, None]) % np.uint64(P))[:-1]
+        out[:, AUX_EXP] = linked_witness.exponent_accumulator(main, beta)
         return out
 
 

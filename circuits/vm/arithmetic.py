@@ -1,5 +1,8 @@
 """Arithmetic opcodes: ADD and SUB on the shared adder; MUL, DIV and MOD on the multiplication chiplet;
-SDIV and SMOD on the signed-division rows in front of it; SIGNEXTEND on the shift chiplet.
+SDIV and SMOD on the signed-division rows in front of it; SIGNEXTEND on the shift chiplet; ADDMOD,
+MULMOD (gas 8) and EXP (gas 10 + 50 a byte of the exponent) on two CPU rows, their opcode's and a
+FINISH row, proven by their own chiplet rows (:mod:`circuits.vm.linked`, :mod:`circuits.vm.modular`,
+:mod:`circuits.vm.exp`).
 
     ADD   c = a + b mod 2^256     ⟺  a + b = c + 2^256·carry     route (W0 +1, W1 +1, W2 −1)
     SUB   c = a − b mod 2^256     ⟺  b + c = a + 2^256·carry     route (W0 −1, W1 +1, W2 +1)
@@ -20,7 +23,8 @@ sign bit with a range-checked helper and fills the bytes above b with 255 · sig
 result is x; b = 31 takes byte 31 as the sign byte, which also gives x).  The CPU row's second zero
 test reads b's bytes 1 … 31 (zflag2 = [b < 256]), which the chiplet receives with the request.
 
-Stack: all consume a (C0, sp−1) and b (C1, sp−2) and produce at sp−2.
+Stack: all consume a (C0, sp−1) and b (C1, sp−2) and produce at sp−2 (but EXP, which consumes a and
+produces its link word at sp−1; :mod:`circuits.vm.linked`).
 """
 
 from __future__ import annotations

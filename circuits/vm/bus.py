@@ -23,6 +23,14 @@ is 0) with challenges α (the point) and β (tuple compression, f = Σ_j β^j ·
 * **hashes and logs**: each KECCAK256's and LOG's row, each LOG topic and each unit of their memory
   reads look up an entry that must be hit exactly once (:mod:`circuits.vm.reads`; one fraction a
   row with a degree-2 fingerprint, so its column's pinning has degree 3);
+* **exponent**: not a LogUp column but a running accumulator of EXP's exponent bytes, checked against
+  the exponent at each EXP's fin row (:mod:`circuits.vm.exp`);
+* **word copies**: ADDMOD's, MULMOD's and EXP's chiplet rows pass words between neighbouring rows; each
+  copy is one constraint on the words' fingerprints Σ_k β^(3+k)·limb_k (the same as the stack's), not
+  one a limb (:mod:`circuits.vm.linked`);
+* **accounts and transient storage**: the version chains of the addresses the account reads touch and
+  of the transient slots (:mod:`circuits.vm.accounts`, :mod:`circuits.vm.transient`), the lookups of
+  their entries, and the time gaps their steps send to the gap rows (:mod:`circuits.vm.gaps`);
 * **table side**: each row of the table region contributes −m/(α − f); its entries are pinned by a
   second sum S2' = S2 + e/(α − f) that must reach V, the sum the verifier computes from the public
   code, with e ∈ {0, 1} and m·(1 − e) = 0 — so every looked-up tuple is one of the public entries;
@@ -47,13 +55,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from circuits.vm import (bitwise_chiplet, chiplets, comparison, control_flow, copy, environment, memory,
-                         memory_chiplet, memory_words, reads, stack, storage, storage_chiplet)
+from circuits.vm import (bitwise_chiplet, chiplets, comparison, control_flow, copy, environment, exp, linked,
+                         memory, memory_chiplet, memory_words, modular, reads, stack, storage, storage_chiplet)
+from circuits.vm import accounts, gaps, transient
 from circuits.vm import expr as E
 from circuits.vm.expr import Constraint
-from circuits.vm.layout import (AUX_C01, AUX_CODE, AUX_ENV, AUX_MEM, AUX_MREQ, AUX_OUT, AUX_P2, AUX_P3, AUX_PUB,
+from circuits.vm.layout import (AUX_C01, AUX_CODE, AUX_ENV, AUX_EXP, AUX_MEM, AUX_MREQ, AUX_OUT, AUX_P2, AUX_P3, AUX_PUB,
                                 AUX_RANGE, AUX_REQ, AUX_S, AUX_S2, AUX_SPUB, AUX_SREQ, AUX_SVER, AUX_TW, RANGE_PAIRS,
                                 T_FIELDS, Row)
+from circuits.vm.layout import AUX_ALOOK, AUX_AVER, AUX_GAP, AUX_TVER
 from circuits.vm.opcodes import Group
 from circuits.vm.tables import CHUNKS, TAG_AND, TAG_CODE, TAG_JDGAP, TAG_RANGE, TAG_STACK
 
@@ -98,10 +108,7 @@ def _stack_fp(betas, address, time, word_fp):
 
 def fractions(cur: Row, nxt: Row, betas: list) -> list[list[tuple[Any, Any]]]:
     """For each inverse column (in aux order), its fractions as (numerator, fingerprint)."""
-    limb_betas = betas[3:STACK_TUPLE]
-    fw0 = E.lincomb(limb_betas, cur.w0)
-    fw1 = E.lincomb(limb_betas, cur.w1)
-    fw2 = E.lincomb(limb_betas, cur.w2)
+    fw0, fw1, fw2 = linked.word_fingerprints(cur, nxt, betas)[:3]  # Σ_k β^(3+k) limb_k
     time = cur.clk * 4
 
     # bytecode lookup
@@ -147,18 +154,21 @@ def fractions(cur: Row, nxt: Row, betas: list) -> list[list[tuple[Any, Any]]]:
         pair = zip(values[2 * k:2 * k + 2], tags[2 * k:2 * k + 2])
         cols.append([(1, E.scale(betas[1], v) + tag) for v, tag in pair])
     cols.append([reads.lookup(cur, betas)])
+    cols += [accounts.version_fractions(cur, betas),
+             [accounts.lookup_fraction(cur, betas), transient.init_fraction(cur, betas)],
+             transient.version_fractions(cur, betas), gaps.fractions(cur, betas)]
     return cols
 
 
 INVERSE_COLUMNS = [AUX_CODE, AUX_C01, AUX_P2, AUX_P3, AUX_REQ, AUX_MEM, AUX_MREQ, AUX_OUT, AUX_ENV, AUX_SREQ, AUX_SVER,
                    AUX_SPUB] + \
-    [AUX_RANGE + k for k in range(RANGE_PAIRS)] + [AUX_PUB]
+    [AUX_RANGE + k for k in range(RANGE_PAIRS)] + [AUX_PUB] + [AUX_AVER, AUX_ALOOK, AUX_TVER, AUX_GAP]
 """The auxiliary column of each entry of :func:`fractions`."""
 FRACTION_DEGREES = [3] * len(INVERSE_COLUMNS)
 """Degree of each inverse column's pinning constraint."""
 READS_NEXT = frozenset({AUX_REQ, AUX_MREQ, AUX_SREQ, AUX_SVER})
 """Inverse columns whose fractions read the next row (their pinning skips the last row)."""
-FRACTIONS_PER_ROW = 1 + 2 + 1 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 * RANGE_PAIRS + 1 + 1
+FRACTIONS_PER_ROW = 1 + 2 + 1 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 + 2 * RANGE_PAIRS + 1 + 1 + 2 * 4
 
 
 def table_fp(cur: Row, betas: list):
@@ -184,7 +194,9 @@ def aux_constraints(cur: Row, nxt: Row, aux_cur: list, aux_nxt: list, alpha, bet
              "memory version inverses", "memory request and response inverses", "returned data inverses",
              "environment inverses", "storage request and response inverses", "storage version inverses",
              "storage public inverses"] + \
-        [f"range pair {k} inverse" for k in range(RANGE_PAIRS)] + ["hash and log inverse"]
+        [f"range pair {k} inverse" for k in range(RANGE_PAIRS)] + ["hash and log inverse"] + \
+        ["account version inverses", "account and transient slot lookup inverses", "transient version inverses",
+         "time gap inverses"]
     cols = fractions(cur, nxt, betas)
     for name, col, fr, deg in zip(names, INVERSE_COLUMNS, cols, FRACTION_DEGREES):
         h = aux_cur[col]
@@ -201,5 +213,7 @@ def aux_constraints(cur: Row, nxt: Row, aux_cur: list, aux_nxt: list, alpha, bet
     step = E.total(aux_cur[c] for c in INVERSE_COLUMNS)
     out.append(Constraint("S' = S + lookups − m·w", aux_nxt[AUX_S] - aux_cur[AUX_S] - step + E.scale(w, cur.m), 2, True))
     out.append(Constraint("S2' = S2 + e·w", aux_nxt[AUX_S2] - aux_cur[AUX_S2] - E.scale(w, cur.e), 2, False))
+    out += linked.aux_constraints(cur, nxt, betas) + modular.aux_constraints(cur, nxt, betas)
+    out += exp.aux_constraints(cur, nxt, aux_cur[AUX_EXP], aux_nxt[AUX_EXP], betas)
     return out
 

@@ -22,7 +22,9 @@ and the first row of a chiplet instance answers with numerator −ch_op and the 
 (sb is the sign bit of W1 on SAR rows and 0 on every other row that asks, see
 :mod:`circuits.vm.comparison`; ch_neg is SAR's sign on the shift chiplet and 0 elsewhere.)  A signed
 division's third row asks the multiplication chiplet for an unsigned DIV or MOD with the answer's
-tuple shape and numerator +ch_sq or +ch_sr (:mod:`circuits.vm.signed_division`).
+tuple shape and numerator +ch_sq or +ch_sr (:mod:`circuits.vm.signed_division`); so do EXP's rows for
+MUL and the ADDMOD and MULMOD rows for the wide division (code 0, :mod:`circuits.vm.linked`).
+ADDMOD, MULMOD and EXP share one answering flag and so one tag (their link word says which).
 
 in one auxiliary column of the LogUp sum (it reads the next row, so its pinning constraint skips the
 last row and an assertion sets it to 0 there).  The tags are linear in the one-hot selectors and
@@ -41,6 +43,7 @@ from __future__ import annotations
 from typing import Any
 
 from circuits.vm import expr as E
+from circuits.vm import linked
 from circuits.vm.expr import Constraint
 from circuits.vm.layout import Row
 from circuits.vm.opcodes import Group
@@ -50,8 +53,17 @@ FIRST_ROW_FLAGS: dict[Group, str] = {
     Group.AND: "ch_and", Group.OR: "ch_or", Group.XOR: "ch_xor",
     Group.SHL: "ch_shl", Group.SHR: "ch_shr", Group.BYTE: "ch_byte", Group.SAR: "ch_sar", Group.SIGNEXTEND: "ch_sx",
     Group.MUL: "ch_mul", Group.DIV: "ch_div", Group.MOD: "ch_mod", Group.SDIV: "ch_sdiv", Group.SMOD: "ch_smod",
+    Group.ADDMOD: "ch_hd", Group.MULMOD: "ch_hd", Group.EXP: "ch_hd", Group.FINISH: "ch_fin",
 }
-"""Each opcode a chiplet proves, with the flag of its instances' first row."""
+"""Each opcode a chiplet proves, with the flag of its instances' answering row (ADDMOD, MULMOD and EXP
+share their head row, :mod:`circuits.vm.linked`)."""
+ANSWER_CODES: dict[str, int] = {}
+for _g, _f in FIRST_ROW_FLAGS.items():
+    ANSWER_CODES.setdefault(_f, int(_g))
+ANSWER_CODES["ch_dw"] = linked.WIDE
+del _g, _f
+"""The tag code of each answering flag: its first opcode's group code (a shared flag answers with
+one tag, and its opcodes ask with it), and the wide division's code."""
 DIVISIONS = (Group.DIV, Group.MOD, Group.SDIV, Group.SMOD)
 INNER_REQUEST_FLAGS: dict[Group, str] = {Group.DIV: "ch_sq", Group.MOD: "ch_sr"}
 """Chiplet rows that ask another chiplet: a signed division's unsigned DIV or MOD on |a|, |b|
@@ -65,7 +77,11 @@ MEMORY_FLAGS = ("ch_m0", "ch_mld", "ch_mst", "ch_mst8", "ch_msth", "ch_m2", "ch_
 which answer over their own bus columns."""
 STORAGE_FLAGS = ("ch_sld", "ch_sst", "ch_s2", "ch_slot", "ch_slot2")
 """The storage chiplet's rows (:mod:`circuits.vm.storage_chiplet`)."""
-ALL_FLAGS = (*FIRST_ROW_FLAGS.values(), *SECOND_ROW_FLAGS, *MEMORY_FLAGS, *STORAGE_FLAGS)
+CHAIN_FLAGS = ("ch_acct", "ch_tslot", "ch_gap")
+"""Account, transient-slot and gap rows (:mod:`circuits.vm.accounts`, :mod:`circuits.vm.transient`,
+:mod:`circuits.vm.gaps`), which answer over their own bus columns."""
+ALL_FLAGS = tuple(dict.fromkeys((*FIRST_ROW_FLAGS.values(), *SECOND_ROW_FLAGS, *MEMORY_FLAGS, *STORAGE_FLAGS,
+                                  *linked.FLAGS, *CHAIN_FLAGS)))
 REQUEST_FIELDS = 3 + 3 * 32
 
 
@@ -80,19 +96,19 @@ def request_numerator(row: Row) -> Any:
 
 
 def request_fp(row: Row, betas: list) -> Any:
-    tag = E.total(row.s(g) * (TAG_REQUEST + int(g)) for g in FIRST_ROW_FLAGS)
+    tag = E.total(row.s(g) * (TAG_REQUEST + ANSWER_CODES[f]) for g, f in FIRST_ROW_FLAGS.items())
     words = [*row.w0, *row.w1, *row.w2]
     return E.lincomb(betas[1:REQUEST_FIELDS], [row.zflag2, row.sb, *words]) + tag
 
 
 def response_numerator(row: Row) -> Any:
-    answers = E.total(getattr(row, f) for f in FIRST_ROW_FLAGS.values())
-    return E.total(getattr(row, f) for f in INNER_REQUEST_FLAGS.values()) - answers
+    answers = E.total(getattr(row, f) for f in ANSWER_CODES)
+    return E.total(getattr(row, f) for f in INNER_REQUEST_FLAGS.values()) + linked.ask_numerator(row) - answers
 
 
 def response_fp(cur: Row, nxt: Row, betas: list) -> Any:
-    flags = [*FIRST_ROW_FLAGS.items(), *INNER_REQUEST_FLAGS.items()]
-    tag = E.total(getattr(cur, f) * (TAG_REQUEST + int(g)) for g, f in flags)
+    codes = [*ANSWER_CODES.items(), *((f, int(g)) for g, f in INNER_REQUEST_FLAGS.items()), *linked.ASK_CODES.items()]
+    tag = E.total(getattr(cur, f) * (TAG_REQUEST + code) for f, code in codes)
     words = [*cur.w0, *cur.w1, *nxt.w0]
     return E.lincomb(betas[1:REQUEST_FIELDS], [cur.ch_small, cur.ch_neg, *words]) + tag
 

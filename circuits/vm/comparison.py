@@ -35,8 +35,10 @@ A second zero test (zflag2, zinv2, same two identities) reads bytes 2…31 of a 
 [target < 2^16]), bytes 1…31 of a shift amount, BYTE index or SIGNEXTEND byte number (zflag2 = [W0 < 256], which the shift
 chiplet receives with the request), the size RETURN or REVERT pops (zflag2 = [no output]) and
 bytes 3…31 of CALLDATALOAD's offset (zflag2 = [offset < 2^24]), a copy's size (zflag2 = [size = 0]),
-the divisor of DIV, MOD, SDIV and SMOD (zflag2 = [b = 0]) and the size KECCAK256 or LOG reads
-(zflag2 = [size = 0]).
+the divisor of DIV, MOD, SDIV and SMOD (zflag2 = [b = 0]), the size KECCAK256 or LOG reads
+(zflag2 = [size = 0]), FINISH's last operand (zflag2 = [N = 0] or [e = 0], :mod:`circuits.vm.linked`) and
+RETURNDATACOPY's offset (zflag2 = [offset = 0]; the first zero test reads RDSIZE's size,
+:mod:`circuits.vm.returndata`).
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ ADDER_ROUTES = {
     Group.SGT: (1, -1, 1, 0),
 }
 
-ZERO_TEST_ROUTES = {Group.ISZERO: "w0", Group.EQ: "w2", Group.JUMPI: "w1"}
+ZERO_TEST_ROUTES = {Group.ISZERO: "w0", Group.EQ: "w2", Group.JUMPI: "w1", Group.RDSIZE: "w0"}
 """Which word the zero test reads for each group."""
 
 ZERO_TEST2_ROUTES = {Group.JUMP: ("w0", 2), Group.JUMPI: ("w0", 2), Group.SHL: ("w0", 1), Group.SHR: ("w0", 1),
@@ -62,7 +64,8 @@ ZERO_TEST2_ROUTES = {Group.JUMP: ("w0", 2), Group.JUMPI: ("w0", 2), Group.SHL: (
                      Group.RETURN: ("w1", 0), Group.REVERT: ("w1", 0),
                      Group.CALLDATALOAD: ("w0", 3), Group.COPYSIZE: ("w0", 0), Group.DIV: ("w1", 0),
                      Group.MOD: ("w1", 0), Group.SDIV: ("w1", 0), Group.SMOD: ("w1", 0),
-                     Group.KECCAK256: ("w1", 0), Group.LOG: ("w1", 0)}
+                     Group.KECCAK256: ("w1", 0), Group.LOG: ("w1", 0), Group.FINISH: ("w1", 0),
+                     Group.RETURNDATACOPY: ("w1", 0)}
 """For each group, the word and the first byte the second zero test reads (word[from:])."""
 
 BOOLEAN_RESULT = (Group.LT, Group.GT, Group.SLT, Group.SGT, Group.EQ, Group.ISZERO)

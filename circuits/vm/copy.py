@@ -31,6 +31,8 @@ write) or a write of W1's high byte (a 1-byte write).  W1 is found on the enviro
   write consumes (loff = position − offset(W0)).
 
     stay = s_copy · (1 − err) + s_copysize · (1 − zflag2) + s_copyunit · (1 − lastu)
+           + (s_addmod + s_mulmod + s_exp) · (1 − err)          (they continue on FINISH, :mod:`circuits.vm.linked`)
+           + s_returndatacopy · (1 − err)                       (it continues on RDSIZE, :mod:`circuits.vm.returndata`)
 
 holds the pc (:mod:`circuits.vm.control_flow`); COPYSIZE and COPYUNIT rows look up no bytecode, may
 not fail, and follow only a copy, its COPYSIZE or a unit that is not the last.
@@ -46,13 +48,15 @@ from __future__ import annotations
 from typing import Any
 
 from circuits.vm import expr as E
+from circuits.vm import linked, returndata
 from circuits.vm.expr import Constraint
 from circuits.vm.layout import Row
 from circuits.vm.opcodes import Group
 
 COPIES = (Group.CALLDATACOPY, Group.CODECOPY, Group.MCOPY)
-MICRO = (Group.COPYSIZE, Group.COPYUNIT, Group.LOGTOPIC)
-"""Rows a copy (or a KECCAK256 or LOG) continues on: they have no byte of their own."""
+MICRO = (Group.COPYSIZE, Group.COPYUNIT, Group.LOGTOPIC, Group.FINISH, Group.RDSIZE)
+"""Rows a copy (or a KECCAK256, LOG, ADDMOD, MULMOD, EXP or RETURNDATACOPY) continues on: they have no byte
+of their own."""
 READ_HEADS = (Group.KECCAK256, Group.LOG, Group.LOGTOPIC)
 """Rows that may be followed by a read unit (:mod:`circuits.vm.reads`); their stay is set there."""
 UNIT_TYPES = ("u_rw", "u_rb", "u_ww", "u_wb")
@@ -107,7 +111,9 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
     length, rd = unit_length(cur), reads(cur)
     where = E.packed(w0[:3])
     out = [
-        Constraint("stay = a copy row with more to do", cur.stay * (1 - heads) - op * ok - more - going, 2, True),
+        Constraint("stay = a copy row with more to do",
+                   cur.stay * (1 - heads) - op * ok - more - going - linked.stays(cur) - returndata.stays(cur),
+                   2, True),
         Constraint("a copy continues on COPYSIZE", op * ok * (1 - nxt.s(Group.COPYSIZE)), 3, False),
         Constraint("COPYSIZE follows a copy", nxt.s(Group.COPYSIZE) * (1 - op), 2, False),
         Constraint("units follow a non-zero size", more * (1 - nxt.s(Group.COPYUNIT)), 3, False),

@@ -2,13 +2,15 @@
 halting and status.
 
 State carried from row to row (cur → nxt), for a live row with err = e_oog + e_uf + e_of + e_jd +
-s_invalid (err ∈ {0, 1}: one error kind at most) and pops = 1 − err + e_jd:
+s_invalid + e_rd (err ∈ {0, 1}: one error kind at most) and pops = 1 − err + e_jd + e_rd:
 
     clk'    = clk + 1
     gas'    = (1 − err) · (gas − static_gas) − expansion  an error burns all gas; expansion is the
                                                           memory gas 3·(ms' − ms) + mq' − mq
                                                           (and a copy's 3 per word, a storage step's sgas,
-                                                          a KECCAK256 or LOG unit's ugas)
+                                                          a KECCAK256 or LOG unit's ugas, EXP's
+                                                          50 a byte of its exponent, a cold account
+                                                          read's 2500)
     sp'     = sp + pops · Δ − drain                       padding rows drain the stack, one word a row
     halted' = halted + err + (1 − err)(s_stop + s_return + s_revert)
     status' = status + (1 − err)(s_stop + s_return + 2 s_revert) + 3 err
@@ -25,7 +27,7 @@ status constant after the halt.  Range facts, each proven with bytes looked up i
 from __future__ import annotations
 
 from circuits.vm import expr as E
-from circuits.vm import copy, memory
+from circuits.vm import accounts, copy, linked, memory
 from circuits.vm.expr import Constraint
 from circuits.vm.layout import STACK_LIMIT, Row
 from circuits.vm.opcodes import RUNNING, Group
@@ -62,7 +64,8 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
     out.append(Constraint("clk' = clk + 1", nxt.clk - cur.clk - 1, 1, False))
     out.append(Constraint("gas' = gas − static gas (all gas on error)",
                           nxt.gas - ok * (cur.gas - E.static_gas(cur)) + memory.expansion_gas(cur, nxt)
-                          + copy.word_gas(cur) + cur.sgas + cur.ugas, 2, False))
+                          + copy.word_gas(cur) + cur.sgas + cur.ugas + linked.exponent_gas(cur)
+                          + accounts.cold_gas(cur), 2, False))
     out.append(Constraint("sp' = sp + Δ − drain", nxt.sp - cur.sp - E.pops(cur) * E.stack_delta(cur) + cur.drain, 2, False))
     stops = cur.s(Group.STOP) + cur.s(Group.RETURN) + cur.s(Group.REVERT)
     out.append(Constraint("halted' = halted + halts", nxt.halted - cur.halted - err - ok * stops, 2, False))

@@ -19,6 +19,18 @@ zero whenever it found no calldata word:
 
     (s_calldataload · (1 − err) − cda + cda · cdb + ubey) · W1_k = 0.
 
+The lookup matches W1 in 3-byte chunks, which pins W1's bytes only if they are bytes; nothing else
+range-checks W1 on these rows, and a word of non-byte limbs with the right chunks (CALLVALUE 0 as
+limbs 256, p − 1, 0, …) would reach the stack and fool byte-wise steps after it (ISZERO would see
+it as non-zero).  So a step that pushes a looked-up word copies it into W2, whose 32 limbs every
+row range-checks:
+
+    (Σ_VALUES s_g · (1 − err) + cda − cda · cdb) · (W2_k − W1_k) = 0       (k = 0 … 31)
+
+(W2 is otherwise free on these rows: only a CALLDATALOAD past the data's end, whose word is 0,
+keeps its gap in W2.)  A copy's unit needs no such rule: the word it writes is the memory
+chiplet's value, which sits in W2 there.
+
 A copy's unit (:mod:`circuits.vm.copy`) reads its source the same way: the word at cpsrc (the key
 field is offset(W0) + loff) among the calldata words (kcd) or the code words (kcode,
 ``TAG_CODEWORD``), or, past the source's end (ubey), the end entry with cpsrc − gap.  An MCOPY unit
@@ -78,6 +90,9 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
         Constraint("cdb is 0 or 1", cur.cdb * (1 - cur.cdb), 2, True),
         Constraint("cdb only on CALLDATALOAD", cur.cdb * (1 - cur.cda), 2, True),
     ]
+    pushed = E.total(cur.s(g) for g in VALUES) * E.ok(cur) + cur.cda - cur.cda * cur.cdb
+    out += E.named(E.family(lambda w1, w2: pushed * (w2 - w1), list(cur.w1), list(cur.w2)),
+                   "a looked-up word is range-checked through W2 (limb {})", 3, True)
     out += E.named(E.family(lambda w: missing * w, list(cur.w1)), "CALLDATALOAD past the data reads 0 (limb {})",
                    3, True)
     return out

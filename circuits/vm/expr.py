@@ -130,14 +130,15 @@ def by_spec(row: Row, value_of) -> Any:
 
 def err(row: Row) -> Any:
     """1 on a step that halts exceptionally (out of gas, stack underflow or overflow, invalid jump
-    destination, INVALID), else 0."""
-    return row.e_oog + row.e_uf + row.e_of + row.e_jd + row.s(Group.INVALID)
+    destination, INVALID, return data read out of bounds), else 0."""
+    return row.e_oog + row.e_uf + row.e_of + row.e_jd + row.s(Group.INVALID) + row.e_rd
 
 
 def pops(row: Row) -> Any:
     """1 when the step takes its operands off the stack: it completes, or it halts on an invalid jump
-    destination (the target, and JUMPI's condition, are read before the halt)."""
-    return ok(row) + row.e_jd
+    destination (the target, and JUMPI's condition, are read before the halt) or on a return data read
+    out of bounds (RDSIZE's size is read before the halt)."""
+    return ok(row) + row.e_jd + row.e_rd
 
 
 def ok(row: Row) -> Any:

@@ -2,13 +2,17 @@
 
 Rows, top to bottom: the steps (a CALLDATACOPY or CODECOPY continues on a COPYSIZE row and one
 COPYUNIT row per write, see :mod:`circuits.vm.copy`; a KECCAK256 on one COPYUNIT row per read, a LOGn
-on n LOGTOPIC rows and one COPYUNIT row per read, see :mod:`circuits.vm.reads`); padding rows that
+on n LOGTOPIC rows and one COPYUNIT row per read, see :mod:`circuits.vm.reads`; an ADDMOD, MULMOD or
+EXP on one FINISH row, see :mod:`circuits.vm.linked`); padding rows that
 drain the stack one word a row; chiplet rows — two
 per bitwise or shift operation (:mod:`circuits.vm.chiplets`), six per MUL, DIV or MOD
 (:mod:`circuits.vm.mul_chiplet`), ten per SDIV or SMOD (:mod:`circuits.vm.signed_division`), three per memory access
 (:mod:`circuits.vm.memory_chiplet`), one per memory word touched and one per returned word
 (:mod:`circuits.vm.memory_words`), two per storage access and two per slot touched
-(:mod:`circuits.vm.storage_chiplet`); idle rows.  The table region (the fixed entries, see
+(:mod:`circuits.vm.storage_chiplet`), twenty per ADDMOD or MULMOD (:mod:`circuits.vm.modular`), 5 + 8 per
+bit of the exponent and 6 per set bit for EXP (:mod:`circuits.vm.exp`), one per account read and one per transient slot
+(:mod:`circuits.vm.accounts`, :mod:`circuits.vm.transient`) and one gap row per access to either or per
+account or slot (:mod:`circuits.vm.gaps`); idle rows.  The table region (the fixed entries, see
 :mod:`circuits.vm.tables`) runs alongside in its own columns from row 0.
 
 Main trace (base-field columns), left to right::
@@ -30,7 +34,9 @@ Main trace (base-field columns), left to right::
   non-zero divisor asks the multiplication chiplet), the stack addresses of slots C0, C1, P3, the production times of the
   consumed words, the out-of-gas gap, and the sign bits sa, sb of SLT/SGT's operands (sb is also the
   sign of SAR's value); the unit kinds khash, klog of KECCAK256's and LOG's reads, a LOG topic's
-  index tidx and a read unit's gas ugas (:mod:`circuits.vm.reads`).
+  index tidx and a read unit's gas ugas (:mod:`circuits.vm.reads`); RETURNDATACOPY's out-of-bounds
+  flag e_rd; the account and transient version chains' times vtp, vtn, the time gap gx a row sends,
+  the warm bits awb, awn and a cold access acold.
 * W0, W1, W2: 256-bit words as 32 little-endian bytes (limb 0 is the least significant).  W0 and W1
   are the words consumed through slots C0 and C1; W2 is the produced word or, for comparisons, the
   difference word d of the adder (see :mod:`circuits.vm.adder`), or a step's byte-sized witness
@@ -45,7 +51,10 @@ Main trace (base-field columns), left to right::
   multiplier m, BYTE's and SIGNEXTEND's in-range flag, SAR's sign neg, SIGNEXTEND's sign sxs), the
   memory chiplet's word index and version times (mw, mt1, mt2, mtn) and lastw, the latest
   memory-word row's index (−1 until the first word row), the storage chiplet's version times, warm
-  flag, gas and refund, and its six zero tests (flags, inverses) with five helper products — the zero tests are filled on every row, the rest is zero on CPU rows.
+  flag, gas and refund, and its six zero tests (flags, inverses) with five helper products — the zero tests are filled on every row, the rest is zero on CPU rows;
+  then the row kinds of ADDMOD's, MULMOD's and EXP's chiplet rows and of the wide division (their
+  scalars reuse the shift, memory and storage chiplets' columns, see :mod:`circuits.vm.linked`);
+  then the account, transient-slot and gap rows' flags.
 * table: the fixed-entry region.  E marks a row holding an entry, M counts how often it is looked
   up, ONE marks entries that must be looked up exactly once, F0..F23 are its fields (F0 is the tag).
 
@@ -53,7 +62,8 @@ Auxiliary trace (extension-field columns, built after the challenges α, β)::
 
     ┌ code ┬ C0·C1 ┬ P2 ┬ P3·gap ┬ chiplet req·resp ┬ memory versions ┬ memory req·resp ┬ output ┬
     ┬ environment ┬ storage req·resp ┬ storage versions ┬ storage init·final ┬ table w ┬ range pairs (24)
-    ┬ S ┬ S2 ┬ hashes and logs ┐
+    ┬ S ┬ S2 ┬ hashes and logs ┬ exponent ┬ account versions ┬ account and slot lookups
+    ┬ transient versions ┬ time gaps ┐
 
 Row views: :class:`Row` gives every column a name, so constraints read ``row.gas`` or ``row.w0[5]``
 rather than indices.
@@ -138,6 +148,17 @@ KHASH = _alloc()
 KLOG = _alloc()
 TIDX = _alloc()
 UGAS = _alloc()
+E_RD = _alloc()
+"""RETURNDATACOPY's out-of-bounds halt, on its RDSIZE row (:mod:`circuits.vm.returndata`)."""
+VTP = _alloc()
+VTN = _alloc()
+GX = _alloc()
+AWB = _alloc()
+AWN = _alloc()
+ACOLD = _alloc()
+"""Account and transient version chains: the consumed and produced versions' times, the time gap a row
+sends to the gap rows, the consumed and produced warm bits, a cold account access
+(:mod:`circuits.vm.accounts`, :mod:`circuits.vm.transient`, :mod:`circuits.vm.gaps`)."""
 CONTROL_WIDTH = _next
 
 # ---- selectors -------------------------------------------------------------------------------------
@@ -231,6 +252,21 @@ MT1 = _alloc()
 MT2 = _alloc()
 MTN = _alloc()
 LASTW = _alloc()
+CH_HD = _alloc()
+CH_FIN = _alloc()
+CH_MQ = _alloc()
+CH_MU = _alloc()
+CH_MPA = _alloc()
+CH_XS = _alloc()
+CH_XM = _alloc()
+CH_DW = _alloc()
+"""ADDMOD, MULMOD and EXP rows (:mod:`circuits.vm.linked`, :mod:`circuits.vm.modular`, :mod:`circuits.vm.exp`)
+and the multiplication chiplet's wide division (:mod:`circuits.vm.mul_chiplet`)."""
+CH_ACCT = _alloc()
+CH_TSLOT = _alloc()
+CH_GAP = _alloc()
+"""An account's row, a transient slot's row and a gap row (:mod:`circuits.vm.accounts`,
+:mod:`circuits.vm.transient`, :mod:`circuits.vm.gaps`)."""
 CHIPLET_WIDTH = _next - CPU_WIDTH
 
 # ---- fixed-entry table -----------------------------------------------------------------------------
@@ -269,7 +305,14 @@ RANGE_PAIRS = (RANGE_VALUES + 1) // 2
 AUX_S = AUX_RANGE + RANGE_PAIRS
 AUX_S2 = AUX_S + 1
 AUX_PUB = AUX_S2 + 1
-AUX_WIDTH = AUX_PUB + 1
+AUX_EXP = AUX_PUB + 1
+"""EXP's exponent accumulator (:mod:`circuits.vm.exp`)."""
+AUX_AVER = AUX_EXP + 1
+AUX_ALOOK = AUX_AVER + 1
+AUX_TVER = AUX_ALOOK + 1
+AUX_GAP = AUX_TVER + 1
+"""Account versions, account and transient-slot lookups, transient versions, time gaps."""
+AUX_WIDTH = AUX_GAP + 1
 
 
 class Row:
@@ -362,6 +405,10 @@ _NAMED = {
     "ch_m0": CH_M0, "ch_mld": CH_MLD, "ch_mst": CH_MST, "ch_mst8": CH_MST8, "ch_msth": CH_MSTH, "ch_m2": CH_M2, "ch_mreg": CH_MREG,
     "ch_mout": CH_MOUT, "mw": MW, "mt1": MT1, "mt2": MT2, "mtn": MTN, "lastw": LASTW, "t_one": T_ONE,
     "khash": KHASH, "klog": KLOG, "tidx": TIDX, "ugas": UGAS,
+    "ch_hd": CH_HD, "ch_fin": CH_FIN, "ch_mq": CH_MQ, "ch_mu": CH_MU, "ch_mpa": CH_MPA, "ch_xs": CH_XS,
+    "ch_xm": CH_XM, "ch_dw": CH_DW,
+    "e_rd": E_RD, "vtp": VTP, "vtn": VTN, "gx": GX, "awb": AWB, "awn": AWN, "acold": ACOLD,
+    "ch_acct": CH_ACCT, "ch_tslot": CH_TSLOT, "ch_gap": CH_GAP,
 }
 
 COLUMN_NAMES: list[str] = [""] * WIDTH

@@ -7,7 +7,9 @@ the four stack-access slots it uses and whether it halts.  PUSHn, DUPn, SWAPn an
 each; their ``n`` comes from the bytecode table with the opcode.
 
 COPYSIZE, COPYUNIT and LOGTOPIC belong to no byte: they are the rows a CALLDATACOPY, CODECOPY or MCOPY
-continues on (COPYUNIT also KECCAK256 and LOGn, reading their memory range), and a LOGn's topics.
+continues on (COPYUNIT also KECCAK256 and LOGn, reading their memory range), and a LOGn's topics;
+FINISH is the row ADDMOD, MULMOD and EXP continue on (:mod:`circuits.vm.linked`); RDSIZE the row
+RETURNDATACOPY continues on, popping its size (:mod:`circuits.vm.returndata`).
 
 Bytes that the VM executes but the circuit does not prove map to :data:`UNPROVEN` (group code 0): no
 selector has that code, so a step at such a byte cannot be written into a valid trace at all.  Bytes
@@ -89,6 +91,19 @@ class Group(IntEnum):
     KECCAK256 = 60
     LOG = 61
     LOGTOPIC = 62
+    ADDMOD = 63
+    MULMOD = 64
+    EXP = 65
+    FINISH = 66
+    SELFBALANCE = 67
+    BALANCE = 68
+    EXTCODESIZE = 69
+    EXTCODEHASH = 70
+    RETURNDATASIZE = 71
+    RETURNDATACOPY = 72
+    RDSIZE = 73
+    TLOAD = 74
+    TSTORE = 75
 
 
 UNPROVEN = 0
@@ -204,6 +219,30 @@ SPECS: dict[Group, GroupSpec] = {
     # (circuits.vm.log, circuits.vm.reads)
     Group.LOG: GroupSpec("log", tuple(range(0xA0, 0xA5)), 375, 2, -2, 2, 0),
     Group.LOGTOPIC: GroupSpec("log", (), 375, 1, -1, 1, 0),
+    # ADDMOD and MULMOD pop a and b and push a link word X (the row's clk) where b was; EXP pops a and
+    # pushes X in its place (plus 50 gas a byte of the exponent, X's byte 3); each continues on a FINISH
+    # row that pops X and the last operand (N, or EXP's exponent) and pushes the result
+    # (circuits.vm.linked, circuits.vm.modular, circuits.vm.exp)
+    Group.ADDMOD: GroupSpec("arithmetic", (0x08,), 8, 3, -1, 2, 1, p2_depth=2),
+    Group.MULMOD: GroupSpec("arithmetic", (0x09,), 8, 3, -1, 2, 1, p2_depth=2),
+    Group.EXP: GroupSpec("arithmetic", (0x0A,), 10, 2, 0, 1, 1, p2_depth=1),
+    Group.FINISH: GroupSpec("linked", (), 0, 2, -1, 2, 1, p2_depth=2),
+    # SELFBALANCE pushes the public balance of the executing account; BALANCE, EXTCODESIZE and EXTCODEHASH
+    # pop an address and push a field of its public account, 100 gas plus 2500 when the address is cold
+    # (EIP-2929, proven by a version chain per address: circuits.vm.accounts)
+    Group.SELFBALANCE: GroupSpec("accounts", (0x47,), 5, 0, 1, 0, 1, p2_depth=0),
+    Group.BALANCE: GroupSpec("accounts", (0x31,), 100, 1, 0, 1, 1, p2_depth=1),
+    Group.EXTCODESIZE: GroupSpec("accounts", (0x3B,), 100, 1, 0, 1, 1, p2_depth=1),
+    Group.EXTCODEHASH: GroupSpec("accounts", (0x3F,), 100, 1, 0, 1, 1, p2_depth=1),
+    # the return data buffer of one frame is empty: RETURNDATASIZE pushes 0, RETURNDATACOPY pops the
+    # destination and offset and continues on an RDSIZE row that pops the size and halts unless both
+    # are 0 (circuits.vm.returndata)
+    Group.RETURNDATASIZE: GroupSpec("returndata", (0x3D,), 2, 0, 1, 0, 1, p2_depth=0),
+    Group.RETURNDATACOPY: GroupSpec("returndata", (0x3E,), 3, 3, -2, 2, 0),
+    Group.RDSIZE: GroupSpec("returndata", (), 0, 1, -1, 1, 0),
+    # transient storage, 100 gas each (circuits.vm.transient)
+    Group.TLOAD: GroupSpec("transient", (0x5C,), 100, 1, 0, 1, 1, p2_depth=1),
+    Group.TSTORE: GroupSpec("transient", (0x5D,), 100, 2, -2, 2, 0),
 }
 
 GROUP_OF_BYTE: list[int] = [UNPROVEN] * 256

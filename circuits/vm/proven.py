@@ -7,15 +7,19 @@ with a reason naming the opcode and the pc, before any proving work:
 
 * an opcode outside :data:`PROVEN_OPCODES`;
 * an exceptional halt other than out of gas, stack underflow or overflow, an invalid jump
-  destination and INVALID;
+  destination, INVALID and a RETURNDATACOPY out of bounds (which, with the empty return data of one
+  frame, is every RETURNDATACOPY with a non-zero offset or size — also when it runs out of gas on its
+  words or expansion first: the same halt);
 * a memory step (MLOAD, MSTORE, MSTORE8, RETURN/REVERT with a non-zero size, CALLDATACOPY,
   CODECOPY, MCOPY) with an offset or size of 2^24 or more — which completes only with more than 2^28
   gas (a copy's offsets even when it copies nothing);
 * a KECCAK256 or LOG with a size of 2^24 or more, or with a non-zero size at an offset of 2^24 or
   more (a LOG pays 8 gas a byte, so only a KECCAK256 of 16 MiB or more completes at all);
 * a memory step that runs out of gas while its static cost alone is affordable (out of gas on the
-  expansion is not proven; for KECCAK256 and LOG neither on its words, topics or data), or a storage
-  step that runs out of gas;
+  expansion is not proven; for KECCAK256 and LOG neither on its words, topics or data), an EXP that
+  runs out of gas on its exponent's bytes (its static 10 affordable), a storage step that runs out
+  of gas, or a BALANCE, EXTCODESIZE or EXTCODEHASH that runs out of gas on its cold surcharge (its
+  static 100 affordable);
 * a step in a nested call frame (the circuit proves one frame).
 """
 
@@ -32,9 +36,14 @@ MEMORY_GROUPS = (Group.MLOAD, Group.MSTORE, Group.MSTORE8, Group.RETURN, Group.R
                  Group.CODECOPY, Group.MCOPY, Group.KECCAK256, Group.LOG)
 READ_GROUPS = (Group.KECCAK256, Group.LOG)
 """Steps that read a memory range into public entries (:mod:`circuits.vm.reads`)."""
+DYNAMIC_GAS_GROUPS = (*READ_GROUPS, Group.EXP)
+"""Steps whose gas beyond the static cost is charged only when they complete (EXP: 50 a byte of its
+exponent, :mod:`circuits.vm.linked`)."""
+ACCOUNT_READS = (Group.BALANCE, Group.EXTCODESIZE, Group.EXTCODEHASH)
+"""Account reads pay their cold surcharge (EIP-2929) only when they complete (:mod:`circuits.vm.accounts`)."""
 
 PROVEN_ERRORS = frozenset({"OutOfGasError", "StackUnderflowError", "StackOverflowError", "InvalidJumpDestError",
-                           "InvalidOpcode"})
+                           "InvalidOpcode", "OutOfBoundsRead"})
 
 
 def _name(step: Any) -> str:
@@ -60,7 +69,7 @@ def unproven_steps(trace: Any) -> list[tuple[str, int]]:
             found.setdefault((f"{name} ({step.error})", step.pc), None)
         elif group in MEMORY_GROUPS and step.error is None and _beyond_memory_bound(group, step.pops):
             found.setdefault((f"{name} (memory offset or size of 2^24 or more)", step.pc), None)
-        elif (group in READ_GROUPS and step.error == "OutOfGasError"
+        elif (group in DYNAMIC_GAS_GROUPS and step.error == "OutOfGasError"
               and step.gas_before >= SPECS[Group(group)].gas):
             found.setdefault((f"{name} (out of gas beyond its static cost)", step.pc), None)
         elif (group in MEMORY_GROUPS and step.error == "OutOfGasError"
@@ -68,6 +77,9 @@ def unproven_steps(trace: Any) -> list[tuple[str, int]]:
             found.setdefault((f"{name} (out of gas on memory expansion)", step.pc), None)
         elif group in (Group.SLOAD, Group.SSTORE) and step.error == "OutOfGasError":
             found.setdefault((f"{name} (out of gas on a storage step)", step.pc), None)
+        elif (group in ACCOUNT_READS and step.error == "OutOfGasError"
+              and step.gas_before >= SPECS[Group(group)].gas):
+            found.setdefault((f"{name} (out of gas on a cold account read)", step.pc), None)
     return list(found)
 
 

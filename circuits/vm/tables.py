@@ -37,8 +37,15 @@ challenge β into one fingerprint ``f = Σ_j β^j · field_j``:
   from position in 3-byte chunks, 0)`` (whole words, from position 0) or ``(…, key, position, 0 × 11,
   the byte)`` (the last size mod 32 bytes, one by one) — key being the step's clk.
 
-Every entry also carries a 25th field, *once*: 1 for the returned-data, storage, hash and log
-entries, which must each be looked up exactly once (the constraint once · (m − 1) = 0), so all of
+* the accounts the run reads (:mod:`circuits.vm.accounts`): ``(TAG_ACCOUNT + group, address in seven
+  3-byte chunks, value in eleven)`` with each listed account's balance, code size and code hash (the
+  groups of BALANCE, EXTCODESIZE, EXTCODEHASH), its once-entry ``(TAG_AINIT, address, [warm at the
+  start])``, and, when the code holds a SELFBALANCE byte, ``(TAG_ACCOUNT + SELFBALANCE, 0, the executing
+  account's balance)``; the transient slots the run touches (:mod:`circuits.vm.transient`), each a
+  once-entry ``(TAG_TINIT, slot in eleven chunks)``.
+
+Every entry also carries a 25th field, *once*: 1 for the returned-data, storage, hash, log, account
+start and transient slot entries, which must each be looked up exactly once (the constraint once · (m − 1) = 0), so all of
 them are checked; 0 for the others, which may be looked up any number of times.
 
 The trace holds these entries in its table region, flagged by a column E.  The verifier does not see
@@ -90,6 +97,16 @@ TAG_LOG = 42
 TAG_LOGTOPIC = 43
 TAG_LOGDATA = 44
 """KECCAK256's and LOG's public entries (see :func:`read_entries` and :mod:`circuits.vm.reads`)."""
+TAG_AINIT = 45
+TAG_TINIT = 47
+"""The accounts' and transient slots' once-entries (:func:`account_entries`, :func:`transient_entries`)."""
+TAG_AVER = 46
+TAG_TVER = 48
+TAG_GAP = 49
+"""Account and transient versions and their time gaps, on the bus only (:mod:`circuits.vm.accounts`,
+:mod:`circuits.vm.transient`, :mod:`circuits.vm.gaps`)."""
+TAG_ACCOUNT = 1024
+"""Account value entries carry TAG_ACCOUNT + the group code of the opcode that reads them."""
 
 FIELDS = 24
 ONCE = FIELDS
@@ -131,6 +148,8 @@ class Environment:
     timestamp: int = 0
     chain_id: int = 1
     base_fee: int = 0
+    self_balance: int = 0
+    """The executing account's balance, which SELFBALANCE pushes (:mod:`circuits.vm.accounts`)."""
 
     def __post_init__(self):
         if self.origin is None:
@@ -327,12 +346,14 @@ def storage_entries(storage: StorageIO) -> np.ndarray:
 
 def table_parts(code: bytes, output_offset: int = 0, output: bytes = b"",
                 env: Environment | None = None, storage: StorageIO | None = None,
-                hashes: tuple = (), logs: tuple = (), subset: EntrySubset | None = None) -> dict[str, np.ndarray]:
+                hashes: tuple = (), logs: tuple = (), subset: EntrySubset | None = None,
+                accounts: tuple = (), transient: tuple = ()) -> dict[str, np.ndarray]:
     """The tables a proof carries, in table order: range, bytecode and environment always, the AND
     table when the code holds a bitwise byte, the jump-gap table when it holds a jump byte, the
     returned-data entries when there is output, the storage entries when the run touches storage, the
-    hash and log entries when the run has some (rules on the public statement, so the verifier
-    rebuilds the same list)."""
+    hash and log entries when the run has some, the account entries when the code holds SELFBALANCE
+    or the run reads accounts, the transient slots' entries when it touches some (rules on the public
+    statement, so the verifier rebuilds the same list)."""
     subset = subset or EntrySubset()
     parts = {"range": range_entries(), "code": code_entries(code, subset.pcs),
              "env": environment_entries(code, env or Environment(), subset.code_words)}
@@ -348,6 +369,10 @@ def table_parts(code: bytes, output_offset: int = 0, output: bytes = b"",
         parts["hashes"] = hash_entries(hashes)
     if logs:
         parts["logs"] = log_entries(logs)
+    if accounts or SELFBALANCE_BYTE in code:
+        parts["accounts"] = account_entries(code, env or Environment(), accounts)
+    if transient:
+        parts["transient"] = transient_entries(transient)
     return parts
 
 
@@ -362,9 +387,11 @@ def table_offsets(parts: dict[str, np.ndarray]) -> dict[str, int]:
 
 def fixed_entries(code: bytes, output_offset: int = 0, output: bytes = b"",
                   env: Environment | None = None, storage: StorageIO | None = None,
-                  hashes: tuple = (), logs: tuple = (), subset: EntrySubset | None = None) -> np.ndarray:
+                  hashes: tuple = (), logs: tuple = (), subset: EntrySubset | None = None,
+                  accounts: tuple = (), transient: tuple = ()) -> np.ndarray:
     """All table entries of a proof, in :func:`table_parts` order."""
-    return np.concatenate(list(table_parts(code, output_offset, output, env, storage, hashes, logs, subset).values()))
+    return np.concatenate(list(table_parts(code, output_offset, output, env, storage, hashes, logs, subset,
+                                           accounts, transient).values()))
 
 
 def beta_powers(beta, count: int) -> list:
@@ -449,3 +476,60 @@ def log_entries(logs: tuple) -> np.ndarray:
         rows += [head, *(_header(TAG_LOGTOPIC, key, i, t) for i, t in enumerate(topics)),
                  read_entries(TAG_LOGDATA, key, data)]
     return np.concatenate(rows)
+
+
+# ---- accounts and transient storage (circuits.vm.accounts, circuits.vm.transient) ---------------------
+
+SELFBALANCE_BYTE = 0x47
+ACCOUNT_KEY, ACCOUNT_VALUE = 1, 8
+"""Fields of an account entry: the address's seven 3-byte chunks, then the value's eleven."""
+ADDRESS_CHUNKS = 7
+PRECOMPILES = tuple(range(1, 11))
+"""The precompile addresses 0x01…0x0a, warm from a transaction's start (EIP-2929) — written out here, as
+the circuit does not import the VM (a test checks them against ``l2.vm.PRECOMPILE_ADDRESSES``)."""
+
+
+def address_chunks(address: int) -> list[int]:
+    """A 20-byte address's seven 3-byte chunks (little-endian; the last holds two bytes)."""
+    return word_chunks(address)[:ADDRESS_CHUNKS]
+
+
+def prewarmed(env: Environment) -> frozenset[int]:
+    """The addresses warm when the run starts: the precompiles, the executing address, the caller and
+    the transaction's origin."""
+    return frozenset((*PRECOMPILES, env.address, env.caller, env.origin))
+
+
+def account_entries(code: bytes, env: Environment, accounts: tuple) -> np.ndarray:
+    """``(TAG_ACCOUNT + SELFBALANCE, 0 × 7, chunks(self balance))`` when the code holds a SELFBALANCE
+    byte; for each (address, balance, code size, code hash): ``(TAG_ACCOUNT + group, chunks(address),
+    chunks(value))`` for BALANCE, EXTCODESIZE and EXTCODEHASH, and the once-entry ``(TAG_AINIT,
+    chunks(address), [address warm at the start], 0 …)``."""
+    warm = prewarmed(env)
+    rows = []
+
+    def entry(tag: int, address: int, value: int, once: int = 0) -> np.ndarray:
+        row = np.zeros(ENTRY_WIDTH, dtype=np.uint64)
+        row[0] = tag
+        row[ACCOUNT_KEY:ACCOUNT_KEY + ADDRESS_CHUNKS] = address_chunks(address)
+        row[ACCOUNT_VALUE:ACCOUNT_VALUE + CHUNKS] = word_chunks(value)
+        row[ONCE] = once
+        return row
+
+    if SELFBALANCE_BYTE in code:
+        rows.append(entry(TAG_ACCOUNT + int(Group.SELFBALANCE), 0, env.self_balance))
+    for address, balance, size, code_hash in accounts:
+        rows += [entry(TAG_ACCOUNT + int(Group.BALANCE), address, balance),
+                 entry(TAG_ACCOUNT + int(Group.EXTCODESIZE), address, size),
+                 entry(TAG_ACCOUNT + int(Group.EXTCODEHASH), address, code_hash),
+                 entry(TAG_AINIT, address, int(address in warm), once=1)]
+    return np.stack(rows)
+
+
+def transient_entries(slots: tuple) -> np.ndarray:
+    """``(TAG_TINIT, chunks(slot), once)`` for every transient slot the run touches."""
+    out = np.zeros((len(slots), ENTRY_WIDTH), dtype=np.uint64)
+    out[:, 0] = TAG_TINIT
+    out[:, 1:1 + CHUNKS] = [word_chunks(slot) for slot in slots]
+    out[:, ONCE] = 1
+    return out

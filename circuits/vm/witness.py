@@ -12,18 +12,21 @@ produced the stack word each step consumes) runs in a small numba kernel.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numba import njit
 
 from circuits.field import P, batch_inv
+from circuits.vm import accounts as ACCOUNTS
+from circuits.vm import chain_witness as CHW
 from circuits.vm import chiplet_witness as CW
 from circuits.vm import copy as COPY
 from circuits.vm import copy_witness as CPW
-from circuits.vm import environment
+from circuits.vm import environment, returndata
 from circuits.vm.bus import PUSH_FROM_W1
 from circuits.vm import layout as L
+from circuits.vm import linked_witness as LW
 from circuits.vm import memory_witness as MWIT
 from circuits.vm import reads_witness as RWIT
 from circuits.vm import storage_witness as SWIT
@@ -60,10 +63,12 @@ class StepRecord:
     """SLOAD, SSTORE: the slot's value before the step."""
     slot_warm: bool = False
     """SLOAD, SSTORE: whether the slot was warm before the step (EIP-2929)."""
+    account: tuple[int, int, int] | None = None
+    """BALANCE, EXTCODESIZE, EXTCODEHASH: (balance, code size, code hash) of the address read."""
 
 
 ERROR_KINDS = {"OutOfGasError": "oog", "StackUnderflowError": "uf", "StackOverflowError": "of",
-               "InvalidJumpDestError": "jd"}
+               "InvalidJumpDestError": "jd", returndata.ERROR: "rd"}
 """Exceptional halts proven by an error flag (INVALID needs none: its group always fails)."""
 
 CHIPLET_GROUPS = {**CW.BITWISE_FLAGS, **CW.SHIFT_FLAGS, **CW.MUL_FLAGS, **CW.SIGNED_FLAGS}
@@ -85,12 +90,12 @@ def _words(values: list[int]) -> np.ndarray:
 
 def _operands(group: Group, n: int, pops: tuple[int, ...], pushes: tuple[int, ...]) -> tuple[int, int, int]:
     """(W0, W1, W2) of a step that completes (see the slot table in :mod:`circuits.vm.stack`)."""
-    if group in (Group.ADD, Group.SUB, Group.NOT, Group.KECCAK256, *CHIPLET_GROUPS):
+    if group in (Group.ADD, Group.SUB, Group.NOT, Group.KECCAK256, *CHIPLET_GROUPS, *LW.KIND, Group.FINISH):
         return pops[0], pops[1] if len(pops) > 1 else 0, pushes[0]
     if group == Group.MLOAD:
         return pops[0], pushes[0], 0  # the loaded word is pushed from W1; W2 takes the expansion witness
     if group in ENV_READS:
-        return (pops[0] if pops else 0), pushes[0], 0
+        return (pops[0] if pops else 0), pushes[0], pushes[0]  # W2 = W1: range-checks the looked-up word
     if group in (Group.MSTORE, Group.MSTORE8, Group.CALLDATACOPY, Group.CODECOPY, Group.MCOPY):
         return pops[0], pops[1], 0
     if group == Group.COPYSIZE:
@@ -103,17 +108,39 @@ def _operands(group: Group, n: int, pops: tuple[int, ...], pushes: tuple[int, ..
         return pops[0], pops[1], (pops[0] - pops[1]) & M256
     if group in (Group.GT, Group.SGT):
         return pops[0], pops[1], (pops[1] - pops[0]) & M256
-    if group in (Group.ISZERO, Group.POP, Group.JUMP, Group.LOGTOPIC):
+    if group in (Group.ISZERO, Group.POP, Group.JUMP, Group.LOGTOPIC, Group.RDSIZE):
         return pops[0], 0, 0
-    if group in (Group.JUMPI, Group.RETURN, Group.REVERT, Group.LOG):
+    if group in (Group.JUMPI, Group.RETURN, Group.REVERT, Group.LOG, Group.RETURNDATACOPY):
         return pops[0], pops[1], 0
-    if group in (Group.PUSH0, Group.PUSH, Group.PC, Group.GAS, Group.MSIZE):
+    if group in (Group.PUSH0, Group.PUSH, Group.PC, Group.GAS, Group.MSIZE, Group.SELFBALANCE, Group.RETURNDATASIZE):
         return 0, 0, pushes[0]
+    if group in (Group.BALANCE, Group.EXTCODESIZE, Group.EXTCODEHASH):
+        return pops[0], 0, pushes[0]
+    if group == Group.TLOAD:
+        return pops[0], pushes[0], pushes[0]  # pushed from W2; W1 = W2 is the version it leaves
     if group == Group.DUP:
         return pops[n - 1], 0, 0
     if group == Group.SWAP:
         return pops[0], pops[n], 0
     return 0, 0, 0
+
+
+def _split_returndata_copies(steps: list[StepRecord]) -> list[StepRecord]:
+    """Each RETURNDATACOPY that pops its three words becomes its row (destination and offset, 3 gas) and
+    an RDSIZE row (the size), which halts with e_rd when offset or size is not 0: the VM's
+    OutOfBoundsRead, or its OutOfGasError past the static 3 gas (words or expansion it cannot pay,
+    which only a non-zero size costs) — both burn all gas (:mod:`circuits.vm.returndata`)."""
+    out = []
+    static = SPECS[Group.RETURNDATACOPY].gas
+    for s in steps:
+        fails = s.error == returndata.ERROR or (s.error == "OutOfGasError" and s.gas_before >= static)
+        if s.opcode != 0x3E or s.group or len(s.pops) < 3 or not (s.error is None or fails):
+            out.append(s)
+            continue
+        out.append(replace(s, pops=s.pops[:2], error=None))
+        out.append(StepRecord(s.pc, s.opcode, s.gas_before - static, s.stack_pointer_before - 2, s.pops[2:], (),
+                              returndata.ERROR if fails else None, group=int(Group.RDSIZE)))
+    return out
 
 
 @njit(cache=True)
@@ -188,7 +215,9 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
         else:
             pc_end, sp_end = 0, 0
         rows.append(StepRecord(pc_end, 0x00, gas_left, sp_end, (), ()))
-    rows, copies = CPW.expand(rows, StepRecord)
+    rows = _split_returndata_copies(rows)
+    rows, copies = CPW.expand(LW.expand(rows, StepRecord), StepRecord)
+    rows = LW.link(rows)
     steps_n = len(rows)
 
     # ---- per-step columns (one pass over the Python records) ------------------------------------
@@ -204,12 +233,15 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     e_uf = np.array([ERROR_KINDS.get(s.error) == "uf" for s in rows], dtype=np.int64)
     e_of = np.array([ERROR_KINDS.get(s.error) == "of" for s in rows], dtype=np.int64)
     e_jd = np.array([ERROR_KINDS.get(s.error) == "jd" for s in rows], dtype=np.int64)
+    e_rd = np.array([ERROR_KINDS.get(s.error) == "rd" for s in rows], dtype=np.int64)
     padded = code + bytes(CODE_PADDING)
     gaps = jumpdest_gaps(code)
 
     def step_words(s: StepRecord) -> tuple[int, int, int]:
         group = Group(s.group or GROUP_OF_BYTE[s.opcode])
-        if s.error is None:
+        if group == Group.TSTORE and s.error is None:
+            return s.pops[0], s.pops[1], s.slot_before  # W2: the value it overwrites
+        if s.error is None or ERROR_KINDS.get(s.error) == "rd":  # a halting RDSIZE still pops the size
             return _operands(group, immediate_n(s.opcode), s.pops, s.pushes)
         if group == Group.PUSH:
             # a PUSH that fails still looks up its pc, and the looked-up tuple carries the immediate
@@ -252,9 +284,9 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
             a[int(g)] = f(g, spec)
         return a
 
-    err = e_oog + e_uf + e_of + e_jd + (group == int(Group.INVALID))
+    err = e_oog + e_uf + e_of + e_jd + (group == int(Group.INVALID)) + e_rd
     ok = 1 - err
-    pops = ok + e_jd
+    pops = ok + e_jd + e_rd
     cost = spec_array(lambda g, s: s.gas)[group]
     takes_n = np.isin(group, [Group.DUP, Group.SWAP, Group.LOG])  # DUPn, SWAPn, LOGn need n more words
     need = spec_array(lambda g, s: s.need)[group] + np.where(takes_n, nimm, 0)
@@ -327,7 +359,7 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     word_gas = np.zeros(steps_n, dtype=np.int64)
     word_gas[sizes] = 3 * word_count
     read_gas = RWIT.unit_gas(copies.khash, copies.klog, copies.u_rw, copies.u_rb, copies.lastu)
-    charge = ok * cost + expansion + word_gas + storage_gas + read_gas
+    charge = ok * cost + expansion + word_gas + storage_gas + read_gas + LW.exponent_gas(group, w2)
     micro = np.isin(group, [int(g) for g in COPY.MICRO])
     if micro.any():
         anchor = np.maximum.accumulate(np.where(micro, 0, np.arange(steps_n)))
@@ -349,8 +381,18 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
         hashes, logs = RWIT.statement_reads(group, ok, w0, w1, w2, copies, check=check_ranges)
     except ValueError as error:
         raise WitnessError(str(error)) from None
+    try:
+        chains = CHW.replay(rows, group, ok, env, check=check_ranges)
+    except ValueError as error:
+        raise WitnessError(str(error)) from None
+    env = replace(env, self_balance=chains.self_balance)
+    account_reads = np.nonzero(np.isin(group, list(CHW.FIELD_OF)) & (ok == 1))[0]
+    if check_ranges and np.any(gas[account_reads + 1] != gas[account_reads] - SPECS[Group.BALANCE].gas
+                               - ACCOUNTS.COLD_EXTRA * chains.acold[account_reads]):
+        raise WitnessError("an account read's recorded gas differs from its EIP-2929 cost")
     subset = entry_subset(code, pc, copies, units, past)
-    parts = table_parts(code, output_offset, bytes(output), env, storage, hashes, logs, subset)
+    parts = table_parts(code, output_offset, bytes(output), env, storage, hashes, logs, subset, chains.accounts,
+                        chains.transient)
     entries = np.concatenate(list(parts.values()))
     divides = np.isin(group, [int(Group.DIV), int(Group.MOD), int(Group.SDIV), int(Group.SMOD)])
     asks = np.isin(group, [int(g) for g in CHIPLET_GROUPS]) & (ok == 1) & ~(divides & (w1.sum(axis=1) == 0))
@@ -361,11 +403,12 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
                           np.arange(out_range.start, out_range.stop)).astype(np.int64)
     word_block = MWIT.word_rows(word_set, mem.finals[word_set], mem.last[word_set], output_offset, bytes(output))
     chiplet_start = steps_n + sp_halt
+    linked_block = LW.chiplet_rows(group, ok, w0, w1, w2, _second_zero_test(group, w0, w1))
     storage_block = SWIT.chiplet_rows(sto, (group[stores_at] == int(Group.SLOAD)).astype(np.int64))
     chiplet_rows = (CW.ROWS_PER_INSTANCE * int((asks & ~mul_asks & ~signed_asks).sum())
                     + CW.MUL_ROWS * int(mul_asks.sum()) + CW.SIGNED_TOTAL_ROWS * int(signed_asks.sum())
                     + MWIT.ROWS_PER_ACCESS * len(accesses) + len(word_block)
-                    + len(storage_block))
+                    + len(storage_block) + len(linked_block) + len(chains.rows))
     n = 1 << max(9, (max(chiplet_start + chiplet_rows + 1, len(entries) + 1) - 1).bit_length())
     if n > 1 << L.MAX_TRACE_LOG:
         raise WitnessError(f"the run needs {n} rows, more than the circuit's 2^{L.MAX_TRACE_LOG}")
@@ -394,6 +437,7 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     T[live, L.E_UF] = e_uf
     T[live, L.E_OF] = e_of
     T[live, L.E_JD] = e_jd
+    T[live, L.E_RD] = e_rd
     T[np.arange(steps_n), L.SEL_OFFSET + group - 1] = 1
     T[live, L.W0_OFFSET:L.W0_OFFSET + 32] = w0
     T[live, L.W1_OFFSET:L.W1_OFFSET + 32] = w1
@@ -449,14 +493,21 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     # a KECCAK256 or LOG row, or a topic row, stays when a topic row or a read unit follows it
     continued = np.concatenate([np.isin(group[1:], [int(Group.LOGTOPIC), int(Group.COPYUNIT)]), [False]])
     read_head = np.isin(group, [int(g) for g in COPY.READ_HEADS])
-    T[live, L.STAY] = copy_step | nonzero_size | (is_unit & (copies.lastu == 0)) | (read_head & continued)
+    opens = np.isin(group, [int(g) for g in LW.KIND]) & (ok == 1)  # ADDMOD, MULMOD, EXP continue on FINISH
+    T[live, L.STAY] = copy_step | nonzero_size | (is_unit & (copies.lastu == 0)) | (read_head & continued) | opens
     T[live, L.KHASH], T[live, L.KLOG], T[live, L.TIDX] = copies.khash, copies.klog, copies.tidx
     T[live, L.UGAS] = read_gas
+    # RETURNDATACOPY stays at its pc when it completes (its RDSIZE row follows); the account and
+    # transient version chains
+    T[live, L.STAY] |= (group == int(Group.RETURNDATACOPY)) & (ok == 1)
+    for col, values in ((L.VTP, chains.vtp), (L.VTN, chains.vtn), (L.GX, chains.gx), (L.AWB, chains.awb),
+                        (L.AWN, chains.awn), (L.ACOLD, chains.acold)):
+        T[live, col] = values
 
     full = lambda a: np.concatenate([a, np.zeros(n - steps_n, dtype=np.int64)])  # noqa: E731
     sel = {g: T[:, L.sel(g)] for g in Group}
-    ok_full = 1 - (T[:, L.E_OOG] + T[:, L.E_UF] + T[:, L.E_OF] + T[:, L.E_JD] + sel[Group.INVALID])
-    pops_full = ok_full + T[:, L.E_JD]
+    ok_full = 1 - (T[:, L.E_OOG] + T[:, L.E_UF] + T[:, L.E_OF] + T[:, L.E_JD] + sel[Group.INVALID] + T[:, L.E_RD])
+    pops_full = ok_full + T[:, L.E_JD] + T[:, L.E_RD]
 
     # adder carries: route · (W0, W1, W2) pairs + constant + carry_in = 2^16 · carry_out
     coeff = np.zeros((n, 4), dtype=np.int64)
@@ -568,7 +619,7 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
         block[:, IDLE_FIXED] = T[at:at + len(block)][:, IDLE_FIXED]
         T[at:at + len(block)] = block
         at += len(block)
-    for block in (word_block, storage_block):
+    for block in (word_block, storage_block, linked_block, chains.rows):
         if len(block):
             block[:, IDLE_FIXED] = T[at:at + len(block)][:, IDLE_FIXED]
             T[at:at + len(block)] = block
@@ -589,12 +640,13 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     if check_ranges and np.any((cpu_ranges < 0) | (cpu_ranges > 255)):
         raise WitnessError("a range-checked limb is not a byte (gas or stack out of the proven range)")
     out = np.mod(T, P).astype(np.uint64)
-    set_multiplicities(out, code, output_offset, bytes(output), env, storage, hashes, logs, subset)
+    set_multiplicities(out, code, output_offset, bytes(output), env, storage, hashes, logs, subset, chains.accounts,
+                       chains.transient)
     statement = VmStatement(code, gas_limit, code_status, gas_limit - gas_halt, bytes(output), output_offset,
                             env.calldata, env.caller.to_bytes(20, "big"), env.value, env.address.to_bytes(20, "big"),
                             storage.initial, storage.final, refund, env.origin.to_bytes(20, "big"), env.gas_price,
                             env.chain_id, env.number, env.timestamp, env.base_fee, hashes, logs, subset.pcs,
-                            subset.code_words)
+                            subset.code_words, chains.self_balance, chains.accounts, chains.transient)
     return out, statement
 
 
@@ -604,6 +656,15 @@ def entry_subset(code: bytes, pc: np.ndarray, copies, units: np.ndarray, past: n
     read = units[(copies.kcode[units] == 1) & ~past[units]]
     return EntrySubset(tuple(int(p) for p in np.unique(pc)),
                        tuple(int(o) for o in np.unique(copies.src[read])) if CODECOPY_BYTE in code else None)
+
+
+def _second_zero_test(group: np.ndarray, w0: np.ndarray, w1: np.ndarray) -> np.ndarray:
+    """zflag2 of each step row from its words (the CPU's second zero test, :mod:`circuits.vm.comparison`)."""
+    words = {"w0": w0, "w1": w1}
+    z2 = np.zeros(len(group), dtype=np.int64)
+    for g, (word, start) in ZERO_TEST2_ROUTES.items():
+        z2 += (group == int(g)) * words[word][:, start:].sum(axis=1)
+    return (z2 == 0).astype(np.int64)
 
 
 def range_values(T: np.ndarray) -> np.ndarray:
@@ -640,7 +701,8 @@ def subset_in(T: np.ndarray, code: bytes) -> EntrySubset:
 
 def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, output: bytes = b"",
                        env: Environment = Environment(), storage: StorageIO | None = None, hashes: tuple = (),
-                       logs: tuple = (), subset: EntrySubset | None = None) -> None:
+                       logs: tuple = (), subset: EntrySubset | None = None, accounts: tuple = (),
+                       transient: tuple = ()) -> None:
     """Fill the table's M column from the lookups the rows make (in place, field matrix); the code
     entries are ``subset``'s, or, when None, those the table region already holds.
 
@@ -649,7 +711,7 @@ def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, outpu
     """
     Ti = T.astype(np.int64)
     subset = subset or subset_in(Ti, code)
-    parts = table_parts(code, output_offset, output, env, storage, hashes, logs, subset)
+    parts = table_parts(code, output_offset, output, env, storage, hashes, logs, subset, accounts, transient)
     offsets = table_offsets(parts)
     T[:, L.T_M] = 0
     and_mask = and_rows(Ti)
@@ -684,7 +746,8 @@ def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, outpu
     groups = np.zeros(len(Ti), dtype=np.int64)
     sel = Ti[:, L.SEL_OFFSET:L.SEL_OFFSET + L.SEL_WIDTH]
     groups[live] = np.argmax(sel[live], axis=1) + 1
-    err = Ti[:, L.E_OOG] + Ti[:, L.E_UF] + Ti[:, L.E_OF] + Ti[:, L.E_JD] + (groups == int(Group.INVALID))
+    err = (Ti[:, L.E_OOG] + Ti[:, L.E_UF] + Ti[:, L.E_OF] + Ti[:, L.E_JD] + (groups == int(Group.INVALID))
+           + Ti[:, L.E_RD])
     at = offsets["env"]
     for k, g in enumerate(environment.VALUES):
         T[at + k, L.T_M] = np.sum(live & (groups == int(g)) & (err == 0))
@@ -736,3 +799,7 @@ def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, outpu
         if name in parts:
             at = offsets[name]
             T[at:at + len(parts[name]), L.T_M] = RWIT.entry_counts(Ti, parts[name])
+    for name in ("accounts", "transient"):
+        if name in parts:
+            at = offsets[name]
+            T[at:at + len(parts[name]), L.T_M] = CHW.entry_counts(Ti, parts[name])

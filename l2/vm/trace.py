@@ -16,6 +16,8 @@ execution:
   and counter);
 * every storage and transient-storage read and write, as :class:`StorageOp`
   with the value before and after and whether the slot was warm;
+* for BALANCE, EXTCODESIZE and EXTCODEHASH, the account read: its balance,
+  code size and code hash (0 for an empty account, as EXTCODEHASH pushes);
 * one :class:`CallContext` per frame;
 * the state the transaction read or wrote, as :class:`StateAccess` (value at
   the start of the transaction and at the end), for the state-tree update.
@@ -57,6 +59,7 @@ from typing import TYPE_CHECKING, Any, Iterator, NamedTuple
 from .exceptions import Revert
 from .frame import Environment, Evm, Message, MessageResult
 from .opcodes import STACK_IO, Op, op_name
+from .words import to_address
 
 if TYPE_CHECKING:
     from ..state.world import WorldState
@@ -162,7 +165,8 @@ class Step(NamedTuple):
     ``stack_pointer_before`` is the stack depth before the step.
     ``memory_accesses`` holds the memory regions touched, in order;
     :attr:`memory_ops` expands them to bytes. ``error`` names the exception
-    of a step that failed.
+    of a step that failed. ``account`` is (balance, code size, code hash) of
+    the address a BALANCE, EXTCODESIZE or EXTCODEHASH read (None elsewhere).
     """
 
     index: int
@@ -181,6 +185,7 @@ class Step(NamedTuple):
     storage_ops: tuple[StorageOp, ...]
     error: str | None
     memory_counter: int
+    account: tuple[int, int, int] | None = None
 
     @property
     def name(self) -> str:
@@ -203,6 +208,7 @@ class Step(NamedTuple):
 # record layout while a step is being filled in (a list, turned into a Step later)
 _INDEX, _DEPTH, _CALL, _PC, _OPCODE, _GAS_BEFORE, _GAS_COST, _SP = range(8)
 _POPS, _PUSHES, _MEM_BEFORE, _MEM_AFTER, _MEM_ACCESS, _STORAGE, _ERROR, _MEM_COUNTER = range(8, 16)
+_ACCOUNT = 16
 
 _POP_COUNT = [0] * 256
 _PUSH_COUNT = [0] * 256
@@ -239,7 +245,8 @@ _MEMORY_WRITES = {
 _CALL_INPUT = {Op.CALL: 3, Op.STATICCALL: 2}
 _STORAGE_OPCODES = frozenset((Op.SLOAD, Op.SSTORE, Op.TLOAD, Op.TSTORE))
 _BEFORE = _STORAGE_OPCODES | frozenset(_CALL_INPUT)
-_AFTER = frozenset(_MEMORY_READS) | frozenset(_MEMORY_WRITES) | _STORAGE_OPCODES
+_ACCOUNT_READS = frozenset((Op.BALANCE, Op.EXTCODESIZE, Op.EXTCODEHASH))
+_AFTER = frozenset(_MEMORY_READS) | frozenset(_MEMORY_WRITES) | _STORAGE_OPCODES | _ACCOUNT_READS
 
 
 class TraceRecorder:
@@ -314,6 +321,7 @@ class TraceRecorder:
             (),
             None,
             0,
+            None,
         ]
         records.append(record)
         if op in _BEFORE and len(pops) == pop_count:
@@ -382,6 +390,8 @@ class TraceRecorder:
                     accesses.append(MemoryAccess(start, data, True))
         if accesses:
             record[_MEM_ACCESS] = tuple(accesses)
+        if op in _ACCOUNT_READS:
+            record[_ACCOUNT] = _account_fields(evm.env.state, to_address(pops[0]))
         if op in _STORAGE_OPCODES:
             target, slot, before, warm = self._pending.pop(index)
             state = evm.env.state
@@ -396,6 +406,14 @@ class TraceRecorder:
                 after = state.get_transient(target, slot)
                 storage_op = StorageOp(index, target, slot, before, after, True, True, True)
             record[_STORAGE] = (storage_op,)
+
+
+def _account_fields(state: WorldState, address: bytes) -> tuple[int, int, int]:
+    """(balance, code size, code hash) of ``address`` as BALANCE, EXTCODESIZE and EXTCODEHASH read it."""
+    account = state.get_account(address)
+    code = state.get_code(address)
+    empty = account is None or account.is_empty()
+    return state.get_balance(address), len(code), 0 if empty else int.from_bytes(state.get_code_hash(address), "big")
 
 
 @dataclass

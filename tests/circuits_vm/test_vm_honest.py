@@ -336,11 +336,12 @@ def test_default_options_reach_100_bits(tmp_path):
 # ---- refusals -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("code,needle,gas", [
-    (push(2) + push(3) + push(4) + b"\x08\x00", "ADDMOD at pc 6", GAS),
-    (push(2) + push(2) + b"\x5d\x00", "TSTORE at pc 4", GAS),
-    (push(1) + push(1) + b"\x0a\x00", "EXP at pc 4", GAS),
-    (push(0) + b"\x31\x00", "BALANCE at pc 1", GAS),
-    (push(0) + b"\x5c\x00", "TLOAD at pc 1", GAS),
+    (push(0) + push(0) + push(0) + b"\xf0\x00", "CREATE at pc 3", GAS),
+    (b"\x5f" * 7 + b"\xf1\x00", "CALL at pc 7", GAS),
+    (b"\x5f" * 6 + b"\xfa\x00", "STATICCALL at pc 6", GAS),
+    (push(2**16) + push(3) + b"\x0a\x00", "EXP (out of gas beyond its static cost) at pc 6", 50),
+    (push(0xBEEF) + b"\x31\x00", "BALANCE (out of gas on a cold account read) at pc 3", 1000),
+    (push(0xBEEF) + b"\x3f\x00", "EXTCODEHASH (out of gas on a cold account read) at pc 3", 2000),
     (push(1) + b"\x54\x00", "SLOAD (out of gas on a storage step) at pc 2", 1000),
     (push(1) + push(2**24) + push(0) + b"\x37\x00", "CALLDATACOPY (memory offset or size of 2^24 or more) at pc 8",
      GAS),
@@ -548,8 +549,8 @@ def test_prove_and_verify_commands(tmp_path):
     out.write_bytes(out.read_bytes()[:-1])
     r = runner.invoke(app, ["evm", "verify", str(out), "--json"])
     assert r.exit_code == 1 and json.loads(r.output)["valid"] is False
-    r = runner.invoke(app, ["evm", "prove", "--code", "0x60036004600508", "--out", str(out)])
-    assert r.exit_code == 1 and "ADDMOD at pc 6" in r.output
+    r = runner.invoke(app, ["evm", "prove", "--code", "0x60036004f1", "--out", str(out)])
+    assert r.exit_code == 1 and "CALL at pc 4" in r.output
 
 
 def test_words_pushed_from_w1_are_drained_after_the_halt():
