@@ -21,7 +21,7 @@ from verifier.proof import ProofOptions
 
 FAST = ProofOptions(blowup=8, num_queries=24, grinding_bits=4, fri_remainder_log=2)
 SEEDS = range(0, 1500)
-SAMPLE = 6
+SAMPLE = 12
 MAX_STEPS = 3000
 
 
