@@ -32,9 +32,10 @@ output_offset u32 | output_len u32 | output | address (20) | caller (20) | value
 origin (20) | gas_price | chain_id | block_number | timestamp | base_fee (32 each, big-endian) | calldata_len u32 | calldata | slots u32 | refund u32 | (slot, original value) × slots (32 bytes each,
 big-endian) | final value × slots (when the run succeeds) | hashes u32 | (key u32 | message_len u32 |
 message | digest (32)) × hashes | logs u32 | (key u32 | topics u8 | topic (32, big-endian) × topics |
-data_len u32 | data) × logs | pcs u32 | pc u16 × pcs | code_words u32 | offset u16 × code_words |
+data_len u32 | data) × logs | pcs u32 | pc u32 × pcs | code_words u32 | offset u32 × code_words |
 self_balance (32, big-endian) | accounts u32 | (address (20) | balance (32) | code_size u32 | code_hash (32))
-× accounts | transient_slots u32 | slot (32) × transient_slots`` (little-endian; a count of 0xFFFFFFFF holds
+× accounts | transient_slots u32 | slot (32) × transient_slots | and_keys u32 | key u32 × and_keys |
+calldata_words u32 | offset u32 × calldata_words`` (little-endian; a count of 0xFFFFFFFF holds
 every entry and lists none).  Every byte is bound: a short, long or altered file is
 refused with :class:`EvmProofError` or :class:`verifier.errors.VerificationError`.
 """
@@ -278,7 +279,7 @@ def _decode_statement(s: bytes) -> VmStatement:
             (count,) = struct.unpack("<I", take(4))
             if count == ALL_ENTRIES:
                 return None
-            return struct.unpack(f"<{count}H", take(2 * count))
+            return struct.unpack(f"<{count}I", take(4 * count))
 
         pcs, code_words = subset(), subset()
         self_balance = int.from_bytes(take(32), "big")
@@ -288,13 +289,14 @@ def _decode_statement(s: bytes) -> VmStatement:
             (size,) = struct.unpack("<I", take(4))
             accounts.append((address_read, balance, size, int.from_bytes(take(32), "big")))
         transient = tuple(int.from_bytes(take(32), "big") for _ in range(struct.unpack("<I", take(4))[0]))
+        and_keys, calldata_words = subset(), subset()
         if end != len(s):
-            raise struct.error("trailing bytes after the transient slots")
+            raise struct.error("trailing bytes after the entry subsets")
         gas_price, chain_id, number, timestamp, base_fee = words
         return VmStatement(code, gas_limit, status, gas_used, output, ooff, calldata, caller,
                            int.from_bytes(value, "big"), address, initial, final, refund, origin, gas_price, chain_id,
                            number, timestamp, base_fee, tuple(hashes), tuple(logs), pcs, code_words, self_balance,
-                           tuple(accounts), transient)
+                           tuple(accounts), transient, and_keys, calldata_words)
     except (struct.error, ValueError) as error:
         raise EvmProofError(f"malformed statement in the proof file: {error}") from None
 

@@ -127,6 +127,11 @@ class VmStatement:
     transient_slots: tuple[int, ...] = ()
     """The transient storage slots TLOAD or TSTORE touched, increasing (each starts at 0 in the
     transaction, :mod:`circuits.vm.transient`)."""
+    and_keys: tuple[int, ...] | None = None
+    """The AND-table entries the table holds, by index 16·x + y (None: all 256) — the nibble pairs
+    the run's bitwise operations look up (see :class:`circuits.vm.tables.EntrySubset`)."""
+    calldata_words: tuple[int, ...] | None = None
+    """The offsets whose calldata words the table holds, increasing (None: every offset)."""
 
     def __post_init__(self):
         if self.origin is None:
@@ -181,13 +186,17 @@ class VmStatement:
                 and 0 <= entry[2] < 1 << 32 and all(0 <= v < 1 << 256 for v in entry) for entry in self.accounts):
             raise ValueError("accounts: distinct 160-bit addresses in increasing order, 256-bit balance and code "
                              "hash, code size below 2^32")
+        for name, chosen, bound in (("AND keys", self.and_keys, 256), ("calldata words", self.calldata_words,
+                                                                     len(self.calldata))):
+            if chosen is not None and (list(chosen) != sorted(set(chosen)) or not all(0 <= i < bound for i in chosen)):
+                raise ValueError(f"{name}: distinct, increasing, inside their table")
         slots = list(self.transient_slots)
         if slots != sorted(set(slots)) or not all(isinstance(s, int) and 0 <= s < 1 << 256 for s in slots):
             raise ValueError("transient slots: distinct 256-bit words in increasing order")
 
     @property
     def subset(self) -> EntrySubset:
-        return EntrySubset(self.pcs, self.code_words)
+        return EntrySubset(self.pcs, self.code_words, self.and_keys, self.calldata_words)
 
     @property
     def storage(self) -> StorageIO:
@@ -224,7 +233,8 @@ class VmStatement:
                 + b"".join(a.to_bytes(20, "big") + b.to_bytes(32, "big") + struct.pack("<I", size) + h.to_bytes(32, "big")
                            for a, b, size, h in self.accounts)
                 + struct.pack("<I", len(self.transient_slots))
-                + b"".join(slot.to_bytes(32, "big") for slot in self.transient_slots))
+                + b"".join(slot.to_bytes(32, "big") for slot in self.transient_slots)
+                + _encode_subset(self.and_keys) + _encode_subset(self.calldata_words))
 
     def hash_messages(self) -> list[bytes]:
         """The messages of :attr:`hashes`, in execution order (what the Keccak table hashes)."""
@@ -249,10 +259,10 @@ class VmStatement:
 
 
 def _encode_subset(chosen: tuple[int, ...] | None) -> bytes:
-    """count u32 (0xFFFFFFFF: all) | index u16 × count."""
+    """count u32 (0xFFFFFFFF: all) | index u32 × count."""
     if chosen is None:
         return struct.pack("<I", ALL_ENTRIES)
-    return struct.pack(f"<I{len(chosen)}H", len(chosen), *chosen)
+    return struct.pack(f"<I{len(chosen)}I", len(chosen), *chosen)
 
 
 ALL_ENTRIES = 0xFFFFFFFF

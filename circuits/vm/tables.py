@@ -189,9 +189,11 @@ def and_key(x, y):
     return x + (y << AND_SHIFT) + ((x & y) << (2 * AND_SHIFT))
 
 
-def and_entries() -> np.ndarray:
-    x, y = np.divmod(np.arange(256, dtype=np.uint64), np.uint64(16))
-    out = np.zeros((256, ENTRY_WIDTH), dtype=np.uint64)
+def and_entries(keys: tuple[int, ...] | None = None) -> np.ndarray:
+    """(TAG_AND, and_key(x, y)) for every nibble pair, or for the pairs 16·x + y of ``keys``."""
+    index = np.arange(256, dtype=np.uint64) if keys is None else np.asarray(keys, dtype=np.uint64)
+    x, y = np.divmod(index, np.uint64(16))
+    out = np.zeros((len(index), ENTRY_WIDTH), dtype=np.uint64)
     out[:, 0] = TAG_AND
     out[:, 1] = and_key(x, y)
     return out
@@ -222,11 +224,16 @@ class EntrySubset:
     Any subset is sound — every looked-up tuple must still be an entry the verifier computes from
     the code, so leaving entries out can only make a trace unprovable — and it keeps the table
     region short: a contract of a few kilobytes that runs a few hundred steps needs a few hundred
-    bytecode entries, not one per byte of its code (a 928-byte Vyper ERC-20 transfer: 4,096 trace
-    rows with every entry, 1,024 with the pcs it runs)."""
+    bytecode entries, not one per byte of its code, a few calldata words and a few AND keys (a
+    928-byte Vyper ERC-20 transfer: 4,096 trace rows with every entry, 1,024 with the pcs it runs,
+    512 with its calldata words and AND keys too)."""
 
     pcs: tuple[int, ...] | None = None
     code_words: tuple[int, ...] | None = None
+    and_keys: tuple[int, ...] | None = None
+    """AND-table entries by index 16·x + y (nibbles x, y) — the bitwise chiplet's keys."""
+    calldata_words: tuple[int, ...] | None = None
+    """Calldata words by offset — CALLDATALOAD's and CALLDATACOPY's reads."""
 
 
 def code_entries(code: bytes, pcs: tuple[int, ...] | None = None) -> np.ndarray:
@@ -284,7 +291,8 @@ def word_window(w: int, offset: int, output: bytes) -> tuple[list[int], list[int
     return masked, mask
 
 
-def environment_entries(code: bytes, env: Environment, code_words: tuple[int, ...] | None = None) -> np.ndarray:
+def environment_entries(code: bytes, env: Environment, code_words: tuple[int, ...] | None = None,
+                        calldata_words: tuple[int, ...] | None = None) -> np.ndarray:
     """The environment values, the calldata words when the code holds a CALLDATALOAD byte, and the
     code words (all, or those at ``code_words``) and the code's end when it holds a CODECOPY byte."""
     values = [(Group.ADDRESS, env.address), (Group.CALLER, env.caller), (Group.CALLVALUE, env.value),
@@ -298,7 +306,8 @@ def environment_entries(code: bytes, env: Environment, code_words: tuple[int, ..
         row[2:2 + CHUNKS] = word_chunks(value)
         rows.append(row)
     if CALLDATA_READS & set(code):
-        rows += word_entries(env.calldata, TAG_ENV + int(Group.CALLDATALOAD), TAG_CDEND)
+        words = word_entries(env.calldata, TAG_ENV + int(Group.CALLDATALOAD), TAG_CDEND)
+        rows += words if calldata_words is None else [words[i] for i in calldata_words] + [words[-1]]
     if CODECOPY_BYTE in code:
         words = word_entries(code, TAG_CODEWORD, TAG_CODEEND)
         rows += words if code_words is None else [words[i] for i in code_words] + [words[-1]]
@@ -356,9 +365,9 @@ def table_parts(code: bytes, output_offset: int = 0, output: bytes = b"",
     statement, so the verifier rebuilds the same list)."""
     subset = subset or EntrySubset()
     parts = {"range": range_entries(), "code": code_entries(code, subset.pcs),
-             "env": environment_entries(code, env or Environment(), subset.code_words)}
+             "env": environment_entries(code, env or Environment(), subset.code_words, subset.calldata_words)}
     if BITWISE_BYTES & set(code):
-        parts["and"] = and_entries()
+        parts["and"] = and_entries(subset.and_keys)
     if JUMP_BYTES & set(code):
         parts["gap"] = gap_entries(code)
     if output:

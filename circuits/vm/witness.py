@@ -37,7 +37,7 @@ from circuits.vm.opcodes import (ERROR, GROUP_OF_BYTE, REVERTED, RUNNING, SPECS,
                                  immediate_n)
 from circuits.vm.tables import (AND_SHIFT, CODE_PADDING, JUMP_SPACE, and_key, jumpdest_flags, jumpdest_gaps,
                                 CALLDATA_READS, CODECOPY_BYTE, EntrySubset, Environment, StorageIO, output_words,
-                                TAG_CODE, TAG_CODEWORD, table_offsets, table_parts)
+                                TAG_AND, TAG_CODE, TAG_CODEWORD, TAG_ENV, table_offsets, table_parts)
 
 M256 = (1 << 256) - 1
 
@@ -184,10 +184,16 @@ def _bytes_of(values: np.ndarray, count: int) -> np.ndarray:
 
 def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: str,
                 gas_left: int, output: bytes = b"", check_ranges: bool = True,
-                output_offset: int | None = None, env: Environment = Environment()) -> tuple[np.ndarray, VmStatement]:
+                output_offset: int | None = None, env: Environment = Environment(),
+                and_keys: tuple[int, ...] | None = None) -> tuple[np.ndarray, VmStatement]:
     """The trace matrix and statement for a run of ``code`` (one frame) that ended with ``status``
     ('success', 'revert' or 'error') and ``gas_left``, called in ``env``; raises :class:`WitnessError` when the run uses
     something the circuit does not prove.
+
+    The table holds only the code, calldata and AND entries the run looks up (see
+    :class:`circuits.vm.tables.EntrySubset`).  The AND keys are known once the bitwise chiplet's
+    rows are built, so a first pass holds the whole AND table and, when the keys it used would
+    make the trace shorter, the trace is built again with ``and_keys`` = those keys.
 
     ``check_ranges=False`` and ``output_offset`` are for soundness tests only: a limb that is not a byte
     is written as the field element it is (so the trace fails its range lookups), and a loaded word or
@@ -195,6 +201,7 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     """
     if not 0 <= gas_limit < L.MAX_GAS:
         raise WitnessError("the gas limit must be below 2^30")
+    given_offset = output_offset
     rows: list[StepRecord] = list(steps)
     for s in rows:
         g = GROUP_OF_BYTE[s.opcode]
@@ -390,7 +397,9 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     if check_ranges and np.any(gas[account_reads + 1] != gas[account_reads] - SPECS[Group.BALANCE].gas
                                - ACCOUNTS.COLD_EXTRA * chains.acold[account_reads]):
         raise WitnessError("an account read's recorded gas differs from its EIP-2929 cost")
-    subset = entry_subset(code, pc, copies, units, past)
+    calldata_loads = tuple(s.pops[0] for s in rows if s.error is None and s.pops and s.pops[0] < len(env.calldata)
+                           and (s.group or GROUP_OF_BYTE[s.opcode]) == Group.CALLDATALOAD)
+    subset = entry_subset(code, env.calldata, pc, copies, units, past, calldata_loads, and_keys)
     parts = table_parts(code, output_offset, bytes(output), env, storage, hashes, logs, subset, chains.accounts,
                         chains.transient)
     entries = np.concatenate(list(parts.values()))
@@ -639,6 +648,11 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     cpu_ranges[:, :32][and_rows(T)] = 0
     if check_ranges and np.any((cpu_ranges < 0) | (cpu_ranges > 255)):
         raise WitnessError("a range-checked limb is not a byte (gas or stack out of the proven range)")
+    if and_keys is None and "and" in parts:
+        used = used_and_keys(T)
+        shorter = 1 << max(9, (max(chiplet_start + chiplet_rows + 1, len(entries) - 256 + len(used) + 1) - 1).bit_length())
+        if shorter < n:
+            return build_trace(code, gas_limit, steps, status, gas_left, output, check_ranges, given_offset, env, used)
     out = np.mod(T, P).astype(np.uint64)
     set_multiplicities(out, code, output_offset, bytes(output), env, storage, hashes, logs, subset, chains.accounts,
                        chains.transient)
@@ -646,16 +660,30 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
                             env.calldata, env.caller.to_bytes(20, "big"), env.value, env.address.to_bytes(20, "big"),
                             storage.initial, storage.final, refund, env.origin.to_bytes(20, "big"), env.gas_price,
                             env.chain_id, env.number, env.timestamp, env.base_fee, hashes, logs, subset.pcs,
-                            subset.code_words, chains.self_balance, chains.accounts, chains.transient)
+                            subset.code_words, chains.self_balance, chains.accounts, chains.transient,
+                            subset.and_keys, subset.calldata_words)
     return out, statement
 
 
-def entry_subset(code: bytes, pc: np.ndarray, copies, units: np.ndarray, past: np.ndarray) -> EntrySubset:
-    """The code entries a run looks up: the bytecode entries of the pcs it executes and the code
-    words its CODECOPY units read (before the code's end) — the table holds only these."""
+def entry_subset(code: bytes, calldata: bytes, pc: np.ndarray, copies, units: np.ndarray, past: np.ndarray,
+                 loads: tuple[int, ...], and_keys: tuple[int, ...] | None) -> EntrySubset:
+    """The entries a run looks up: the bytecode entries of the pcs it executes, the code words its
+    CODECOPY units and the calldata words its CALLDATALOADs (at ``loads``) and CALLDATACOPY units
+    read (before the data's end), and ``and_keys`` — the table holds only these."""
     read = units[(copies.kcode[units] == 1) & ~past[units]]
-    return EntrySubset(tuple(int(p) for p in np.unique(pc)),
-                       tuple(int(o) for o in np.unique(copies.src[read])) if CODECOPY_BYTE in code else None)
+    words = tuple(int(o) for o in np.unique(copies.src[read])) if CODECOPY_BYTE in code else None
+    copied = units[(copies.kcd[units] == 1) & ~past[units]]
+    data = tuple(int(o) for o in np.unique(np.concatenate([copies.src[copied], np.asarray(loads, dtype=np.int64)])))
+    return EntrySubset(tuple(int(p) for p in np.unique(pc)), words, and_keys,
+                       data if CALLDATA_READS & set(code) else None)
+
+
+def used_and_keys(T: np.ndarray) -> tuple[int, ...]:
+    """The AND-table indices 16·x + y the bitwise chiplet's rows of ``T`` (integer matrix) look up."""
+    keys = T[and_rows(T), L.W2_OFFSET:L.W2_OFFSET + 32].ravel()
+    x, y = keys & 0x1FF, (keys >> AND_SHIFT) & 0x1FF
+    valid = (x < 16) & (y < 16) & (keys == and_key(x, y))
+    return tuple(int(i) for i in np.unique(16 * x[valid] + y[valid]))
 
 
 def _second_zero_test(group: np.ndarray, w0: np.ndarray, w1: np.ndarray) -> np.ndarray:
@@ -696,7 +724,12 @@ def subset_in(T: np.ndarray, code: bytes) -> EntrySubset:
     present = T[:, L.T_E] == 1
     tags, keys = T[:, L.T_F], T[:, L.T_F + 1]
     words = tuple(int(k) for k in keys[present & (tags == TAG_CODEWORD)]) if CODECOPY_BYTE in code else None
-    return EntrySubset(tuple(int(k) for k in keys[present & (tags == TAG_CODE)]), words)
+    data = (tuple(int(k) for k in keys[present & (tags == TAG_ENV + int(Group.CALLDATALOAD))])
+            if CALLDATA_READS & set(code) else None)
+    and_keys = keys[present & (tags == TAG_AND)]
+    x, y = and_keys & 0x1FF, (and_keys >> AND_SHIFT) & 0x1FF
+    return EntrySubset(tuple(int(k) for k in keys[present & (tags == TAG_CODE)]), words,
+                       tuple(int(i) for i in 16 * x + y), data)
 
 
 def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, output: bytes = b"",
@@ -731,7 +764,10 @@ def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, outpu
         x, y = keys & 0x1FF, (keys >> AND_SHIFT) & 0x1FF
         valid = (x < 16) & (y < 16) & (keys == and_key(x, y))
         at = offsets["and"]
-        T[at:at + 256, L.T_M] = np.bincount(16 * x[valid] + y[valid], minlength=256)
+        counts = np.bincount(16 * x[valid] + y[valid], minlength=256)
+        if subset.and_keys is not None:
+            counts = counts[np.asarray(subset.and_keys, dtype=np.int64)]
+        T[at:at + len(counts), L.T_M] = counts
     if "gap" in parts:
         asks = (Ti[:, L.E_JD] == 1) & (Ti[:, L.ZFLAG2] == 1)
         w2 = Ti[asks, L.W2_OFFSET:L.W2_OFFSET + 8]
@@ -769,8 +805,9 @@ def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, outpu
         index = where[word_rows]
         index = index[(index >= 0) & (index < count)]
         counts = np.bincount(index, minlength=count)[:count]
-        if data is code and subset.code_words is not None:
-            counts = counts[np.asarray(subset.code_words, dtype=np.int64)]
+        chosen = subset.code_words if data is code else subset.calldata_words
+        if chosen is not None:
+            counts = counts[np.asarray(chosen, dtype=np.int64)]
         T[at:at + len(counts), L.T_M] = counts
         T[at + len(counts), L.T_M] = np.sum(end_rows)
         at += len(counts) + 1

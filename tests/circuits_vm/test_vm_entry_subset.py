@@ -3,7 +3,7 @@
 Any subset is sound: every looked-up tuple must still be an entry the verifier computes from the
 code, so a statement that leaves out an entry the run needs cannot be proven, and the statement's
 subset is bound like the rest of it.  The gain is the trace height of a long contract running a
-short path (a compiled Vyper ERC-20 transfer: 4,096 rows with every entry, 1,024 with its own).
+short path (a compiled Vyper ERC-20 transfer: 4,096 rows with every entry, 512 with its own).
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ def test_the_table_holds_the_pcs_the_run_executes(erc20):
     assert len(statement.pcs) < len(runtime) // 4 and statement.code_words is not None
     full = table_parts(runtime, env=statement.environment)
     assert len(full["code"]) == len(runtime) + 33
-    assert matrix.shape[0] == 1024                       # 4,096 rows when the table holds every entry
+    assert matrix.shape[0] == 512                        # 4,096 rows when the table holds every entry
+    assert len(statement.and_keys) < 16 and statement.calldata_words == (0, 4, 36)
     assert _decode_statement(statement.to_bytes()) == statement
 
 
@@ -63,7 +64,8 @@ def test_the_subset_is_bound(erc20):
     _, _, matrix, statement = erc20
     proof = prove(AIR, matrix, statement, FAST)
     for other in (dataclasses.replace(statement, pcs=None), dataclasses.replace(statement, pcs=statement.pcs[:-1]),
-                  dataclasses.replace(statement, code_words=None)):
+                  dataclasses.replace(statement, code_words=None), dataclasses.replace(statement, and_keys=None),
+                  dataclasses.replace(statement, calldata_words=statement.calldata_words[1:])):
         with pytest.raises(VerificationError):
             verify(AIR, proof, other, min_security=0)
 
@@ -91,7 +93,8 @@ def test_leaving_out_an_executed_pc_cannot_be_proven(erc20):
         verify(AIR, proof, short, min_security=0)
 
 
-@pytest.mark.parametrize("bad", [dict(pcs=(3, 2)), dict(pcs=(1, 1)), dict(pcs=(10**6,)), dict(code_words=(-1,))])
+@pytest.mark.parametrize("bad", [dict(pcs=(3, 2)), dict(pcs=(1, 1)), dict(pcs=(10**6,)), dict(code_words=(-1,)),
+                                 dict(and_keys=(256,)), dict(and_keys=(5, 4)), dict(calldata_words=(10**6,))])
 def test_malformed_subsets_are_refused(erc20, bad):
     _, _, _, statement = erc20
     with pytest.raises(ValueError):

@@ -218,8 +218,11 @@ def statement():
 def test_statement_round_trips_and_decodes_strictly(statement):
     data = statement.to_bytes()
     assert _decode_statement(data) == statement
-    subsets = sum(4 + (2 * len(c) if c is not None else 0) for c in (statement.pcs, statement.code_words))
-    subsets += 32 + 4 + 88 * len(statement.accounts) + 4 + 32 * len(statement.transient_slots)  # then accounts
+    from circuits.vm.air import _encode_subset
+    st = statement  # what follows the logs: entry subsets, self balance, accounts, transient slots, subsets
+    subsets = (len(_encode_subset(st.pcs)) + len(_encode_subset(st.code_words)) + 32 + 4 + 88 * len(st.accounts)
+               + 4 + 32 * len(st.transient_slots) + len(_encode_subset(st.and_keys))
+               + len(_encode_subset(st.calldata_words)))
     tail = len(data) - subsets - sum(8 + len(m) + 32 for _, m, _ in statement.hashes) - 4 \
         - sum(9 + 32 * len(t) + len(d) for _, t, d in statement.logs) - 4
     for cut in range(tail, len(data)):

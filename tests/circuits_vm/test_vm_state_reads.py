@@ -250,9 +250,13 @@ def test_statement_bytes_are_strict():
     assert st.accounts and st.self_balance and st.transient_slots == (2,)
     data = st.to_bytes()
     assert _decode_statement(data) == st
+    from circuits.vm.air import _encode_subset
+    rest = _encode_subset(st.and_keys) + _encode_subset(st.calldata_words)   # the entry subsets come last
+    assert data.endswith(rest)
+    body = data[:-len(rest)]
     tail = st.self_balance.to_bytes(32, "big") + struct.pack("<I", 1) + OTHER.to_bytes(20, "big")
-    assert tail in data and data.endswith(struct.pack("<I", 1) + (2).to_bytes(32, "big"))
-    for bad in (data[:-1], data + b"\x00", data[:-36] + struct.pack("<I", 2) + data[-32:]):
+    assert tail in data and body.endswith(struct.pack("<I", 1) + (2).to_bytes(32, "big"))
+    for bad in (data[:-1], data + b"\x00", body[:-36] + struct.pack("<I", 2) + body[-32:] + rest):
         with pytest.raises(EvmProofError):
             _decode_statement(bad)
     proof = prove(AIR, matrix, st, FAST).to_bytes()

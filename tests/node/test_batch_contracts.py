@@ -263,7 +263,8 @@ ADVICE_CHANGES = {
     "statements swapped": lambda r: {**r, 2: r[6], 6: r[2]},
     "other code": lambda r: {**r, 2: dataclasses.replace(r[2], code=r[2].code + b"\x00")},
     "statement dropped": lambda r: {k: v for k, v in r.items() if k != 2},
-    "statement for the transfer": lambda r: {**r, 0: dataclasses.replace(r[2], calldata=b"", value=5)},
+    "statement for the transfer": lambda r: {**r, 0: dataclasses.replace(r[2], calldata=b"", value=5,
+                                                                          calldata_words=None)},
 }
 
 
