@@ -18,7 +18,7 @@ from circuits.vm import layout as L
 from circuits.vm.accounts import LOOKUPS
 from circuits.vm.opcodes import Group
 from circuits.vm.tables import (ACCOUNT_KEY, ACCOUNT_VALUE, ADDRESS_CHUNKS, CHUNKS, ENTRY_WIDTH, ONCE, TAG_ACCOUNT,
-                                TAG_AINIT, TAG_TINIT, Environment, prewarmed)
+                                TAG_AINIT, TAG_TINIT, Environment, hit_counts, prewarmed)
 
 ADDRESS_MASK = (1 << 160) - 1
 FIELD_OF = {int(Group.BALANCE): 0, int(Group.EXTCODESIZE): 1, int(Group.EXTCODEHASH): 2}
@@ -169,14 +169,4 @@ def entry_counts(Ti: np.ndarray, entries: np.ndarray) -> np.ndarray:
     """How often (Σ numerators, mod p) the rows look up each account or transient slot entry; a tuple
     with no entry stays unaccounted, so the bus cannot balance."""
     num, found = lookups(Ti)
-    table = np.ascontiguousarray(entries.astype(np.int64))
-    both = np.ascontiguousarray(np.concatenate([table, found]))
-    _, inverse = np.unique(both.view(np.dtype((np.void, 8 * ENTRY_WIDTH))).ravel(), return_inverse=True)
-    inverse = inverse.ravel()
-    first = np.full(inverse.max() + 1 if len(inverse) else 0, -1, dtype=np.int64)
-    first[inverse[:len(table)][::-1]] = np.arange(len(table))[::-1]
-    target = first[inverse[len(table):]]
-    counts = np.zeros(len(table), dtype=np.int64)
-    hit = target >= 0
-    np.add.at(counts, target[hit], num[hit])
-    return counts % P
+    return hit_counts(entries.astype(np.int64), found, num)

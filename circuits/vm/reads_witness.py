@@ -17,7 +17,7 @@ from circuits.vm import layout as L
 from circuits.vm.opcodes import Group
 from circuits.vm.reads import HASH_WORD_GAS, LOG_BYTE_GAS
 from circuits.vm.tables import (CHUNKS, READ_AT, READ_BYTE, READ_CHUNKS, READ_KEY, TAG_HASH, TAG_HASHDATA, TAG_LOG,
-                                TAG_LOGDATA, TAG_LOGTOPIC)
+                                TAG_LOGDATA, TAG_LOGTOPIC, hit_counts)
 
 LOOKUP_FIELDS = READ_BYTE + 1
 """Fields of a hash or log tuple before the once flag: tag, key, size/index/position, 11 chunks, byte."""
@@ -119,14 +119,4 @@ def entry_counts(Ti: np.ndarray, entries: np.ndarray) -> np.ndarray:
     """How often (Σ numerators, mod p) the rows look up each hash or log entry; a tuple with no entry
     stays unaccounted, so the bus cannot balance."""
     num, found = lookups(Ti)
-    table = np.ascontiguousarray(entries[:, :LOOKUP_FIELDS].astype(np.int64))
-    both = np.ascontiguousarray(np.concatenate([table, found]))
-    _, inverse = np.unique(both.view(np.dtype((np.void, 8 * LOOKUP_FIELDS))).ravel(), return_inverse=True)
-    inverse = inverse.ravel()
-    first = np.full(inverse.max() + 1 if len(inverse) else 0, -1, dtype=np.int64)
-    first[inverse[:len(table)][::-1]] = np.arange(len(table))[::-1]
-    target = first[inverse[len(table):]]
-    counts = np.zeros(len(table), dtype=np.int64)
-    hit = target >= 0
-    np.add.at(counts, target[hit], num[hit])
-    return counts % P
+    return hit_counts(entries[:, :LOOKUP_FIELDS].astype(np.int64), found, num)

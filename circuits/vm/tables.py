@@ -403,6 +403,23 @@ def fixed_entries(code: bytes, output_offset: int = 0, output: bytes = b"",
                                            accounts, transient).values()))
 
 
+def hit_counts(table: np.ndarray, found: np.ndarray, num: np.ndarray) -> np.ndarray:
+    """Σ num over the rows of ``found`` equal to each row of ``table`` (mod p), both int64 matrices of
+    the same width — an entry's multiplicity from the tuples the trace looks up.  A found tuple
+    with no entry counts nowhere, so the bus cannot balance."""
+    table = np.ascontiguousarray(table)
+    both = np.ascontiguousarray(np.concatenate([table, found]))
+    _, inverse = np.unique(both.view(np.dtype((np.void, 8 * table.shape[1]))).ravel(), return_inverse=True)
+    inverse = inverse.ravel()
+    first = np.full(inverse.max() + 1 if len(inverse) else 0, -1, dtype=np.int64)
+    first[inverse[:len(table)][::-1]] = np.arange(len(table))[::-1]   # each tuple's first entry
+    target = first[inverse[len(table):]]
+    counts = np.zeros(len(table), dtype=np.int64)
+    hit = target >= 0
+    np.add.at(counts, target[hit], num[hit])
+    return counts % P
+
+
 def beta_powers(beta, count: int) -> list:
     """[1, β, β², …] (``count`` of them), for any value type."""
     out = [1]
