@@ -82,17 +82,24 @@ def parse_address(value: str | bytes, what: str = "caller") -> bytes:
     return raw
 
 
+def json_object(value: str | Mapping[Any, Any] | None, what: str, shape: str) -> Mapping[Any, Any]:
+    """A JSON object given as text (or a mapping already); None is empty.  EvmInputError names
+    ``what`` and the expected ``shape`` otherwise."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as error:
+            raise EvmInputError(f"{what}: bad JSON: {error.msg}") from None
+    if not isinstance(value, Mapping):
+        raise EvmInputError(f"{what}: expected a JSON object of {shape}")
+    return value
+
+
 def parse_storage(storage: str | Mapping[Any, Any] | None) -> dict[int, int]:
     """Slot → value from a JSON object (or a mapping) of hex/decimal numbers."""
-    if storage is None:
-        return {}
-    if isinstance(storage, str):
-        try:
-            storage = json.loads(storage)
-        except json.JSONDecodeError as error:
-            raise EvmInputError(f"storage: bad JSON: {error.msg}") from None
-    if not isinstance(storage, Mapping):
-        raise EvmInputError("storage: expected a JSON object of slot: value")
+    storage = json_object(storage, "storage", "slot: value")
     out = {}
     for slot, value in storage.items():
         slot_number = parse_uint(slot, "storage slot")

@@ -61,8 +61,8 @@ from verifier.errors import VerificationError
 from verifier.proof import ProofOptions
 from verifier.stark import verify
 
-from .evm_cli import (CONTRACT_ADDRESS, DEFAULT_CALLER, DEFAULT_CHAIN_ID, DEFAULT_GAS, EvmInputError, parse_address,
-                      parse_context, parse_hex, parse_storage, parse_uint)
+from .evm_cli import (CONTRACT_ADDRESS, DEFAULT_CALLER, DEFAULT_CHAIN_ID, DEFAULT_GAS, EvmInputError, json_object,
+                      parse_address, parse_context, parse_hex, parse_storage, parse_uint)
 from .keccak_tables import KECCAK_AIR, check_digests, decode_states, encode_states, keccak_table
 from .state.world import Account, WorldState
 from .vm import BlockEnv, Message, TxEnv, begin_transaction, process_message_call
@@ -111,15 +111,7 @@ def record_run(code: bytes, input: bytes = b"", gas: int = DEFAULT_GAS, value: i
 
 def parse_accounts(accounts: str | Mapping[Any, Any] | None) -> dict[bytes, tuple[int, bytes]]:
     """Address → (balance, code) from a JSON object (or a mapping) ``{"0xaddress": [balance, "0xcode"]}``."""
-    if accounts is None:
-        return {}
-    if isinstance(accounts, str):
-        try:
-            accounts = json.loads(accounts)
-        except json.JSONDecodeError as error:
-            raise EvmInputError(f"accounts: bad JSON: {error.msg}") from None
-    if not isinstance(accounts, Mapping):
-        raise EvmInputError("accounts: expected a JSON object of address: [balance, code]")
+    accounts = json_object(accounts, "accounts", "address: [balance, code]")
     out = {}
     for address, fields in accounts.items():
         if isinstance(fields, (list, tuple)) and len(fields) == 2:
