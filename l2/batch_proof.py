@@ -69,7 +69,7 @@ from verifier.proof import ProofOptions
 FILE_MAGIC = b"L2BP"
 FILE_VERSION = 2
 PROOF_MAGIC = b"L2BA"
-PROOF_VERSION = 4
+PROOF_VERSION = 5
 MIN_SECURITY = 100
 
 

@@ -181,6 +181,10 @@ def contract_effect(i: int, tx: Transaction, sender: bytes, run: VmStatement, ga
     unbound = [name for byte, name in _STATE_READS.items() if byte in held and (byte == 0x47 or run.accounts)]
     if unbound or run.accounts or run.self_balance:
         raise _unbound_reads(i, unbound[0] if unbound else "an account read")
+    # a frame with calls is put together with its callees' frames (l2.call_frames), and without a call
+    # the return data buffer is empty
+    if run.calls or any(size for _, size in run.returndata_sizes):
+        raise ValueError(f"transaction {i}: its execution statement makes calls, which this batch does not prove")
 
     success = run.status == SUCCESS
     executed = run.gas_used

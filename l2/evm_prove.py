@@ -52,6 +52,7 @@ import typer
 
 from circuits.keccak_air import trace_rows
 from circuits.vm.air import ALL_ENTRIES, VmAir, VmStatement
+from circuits.vm.call_record import decode_call
 from circuits.vm.layout import MAX_GAS
 from circuits.vm.proven import unproven_steps
 from circuits.vm.tables import Environment
@@ -72,7 +73,7 @@ __all__ = ["evm_prove_app", "prove_code", "verify_file", "verify_bytes", "EvmPro
            "parse_accounts", "trace_to_steps", "environment_of", "witness_for", "read_file", "keccak_proof"]
 
 MAGIC = b"L2EVMPF"
-VERSION = 5
+VERSION = 6
 MIN_SECURITY = 100
 
 
@@ -282,13 +283,15 @@ def _decode_statement(s: bytes) -> VmStatement:
             accounts.append((address_read, balance, size, int.from_bytes(take(32), "big")))
         transient = tuple(int.from_bytes(take(32), "big") for _ in range(struct.unpack("<I", take(4))[0]))
         and_keys, calldata_words = subset(), subset()
+        sizes = tuple(struct.unpack("<II", take(8)) for _ in range(struct.unpack("<I", take(4))[0]))
+        calls = tuple(decode_call(take) for _ in range(struct.unpack("<I", take(4))[0]))
         if end != len(s):
             raise struct.error("trailing bytes after the entry subsets")
         gas_price, chain_id, number, timestamp, base_fee = words
         return VmStatement(code, gas_limit, status, gas_used, output, ooff, calldata, caller,
                            int.from_bytes(value, "big"), address, initial, final, refund, origin, gas_price, chain_id,
                            number, timestamp, base_fee, tuple(hashes), tuple(logs), pcs, code_words, self_balance,
-                           tuple(accounts), transient, and_keys, calldata_words)
+                           tuple(accounts), transient, and_keys, calldata_words, sizes, calls)
     except (struct.error, ValueError) as error:
         raise EvmProofError(f"malformed statement in the proof file: {error}") from None
 
@@ -361,6 +364,9 @@ def keccak_proof(statement: VmStatement, options: ProofOptions | None = None) ->
 def verify_bytes(data: bytes, min_security: float = MIN_SECURITY) -> dict[str, Any]:
     """Verify a proof file's contents; return its statement as a dict or raise VerificationError."""
     statement, proof, keccak = read_file(data)
+    if statement.calls or any(size for _, size in statement.returndata_sizes):
+        # one frame with no call: the return data buffer is empty throughout
+        raise EvmProofError("the statement makes calls: a run with calls is proven frame by frame, in a batch")
     try:
         check_digests([statement], keccak[0] if keccak else None, ["the execution"])
     except ValueError as error:

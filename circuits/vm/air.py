@@ -56,8 +56,10 @@ from circuits.vm import (adder, arithmetic, bitwise_chiplet, bus, chiplets, comp
                          keccak, log, memory, memory_chiplet, memory_words, mul_chiplet, reads, shift_chiplet,
                          signed_division, stack, storage, storage_chiplet, system)
 from circuits.vm import exp, linked, modular
-from circuits.vm import accounts, gaps, returndata, transient
+from circuits.vm import accounts, calls, gaps, returndata, transient
 from circuits.vm import linked_witness
+from circuits.vm.call_record import CallRecord, encode_call
+from circuits.vm.call_record import memory_words as region_words
 from circuits.vm.expr import Constraint
 from circuits.vm.layout import (AUX_EXP, AUX_MREQ, AUX_REQ, AUX_S, AUX_S2, AUX_SREQ, AUX_SVER, RF, SUCC, AUX_TW, AUX_WIDTH, CLK, GAS, HALTED, LASTW, MAX_GAS,
                                 MQ, MS, PC, SP, STATUS, T_E, WIDTH, Row, sel)
@@ -66,7 +68,7 @@ from circuits.vm.tables import CODE_PADDING, EntrySubset, Environment, StorageIO
 
 CONSTRAINT_MODULES = (cpu, adder, arithmetic, comparison, stack, control_flow, memory, environment, copy, storage, system, chiplets, bitwise_chiplet,
                       shift_chiplet, memory_chiplet, memory_words, storage_chiplet, mul_chiplet, signed_division,
-                      reads, keccak, log, linked, modular, exp, accounts, transient, gaps, returndata)
+                      reads, keccak, log, linked, modular, exp, accounts, transient, gaps, returndata, calls)
 """Main-trace constraint groups in evaluation order (the bus adds its own after them)."""
 
 STATUS_NAMES = {SUCCESS: "success", REVERTED: "revert", ERROR: "error"}
@@ -132,6 +134,12 @@ class VmStatement:
     the run's bitwise operations look up (see :class:`circuits.vm.tables.EntrySubset`)."""
     calldata_words: tuple[int, ...] | None = None
     """The offsets whose calldata words the table holds, increasing (None: every offset)."""
+    returndata_sizes: tuple[tuple[int, int], ...] = ()
+    """(key, size) of every RETURNDATASIZE step that completed, in execution order: the step at trace row
+    ``key`` pushed ``size``, the length of the return data buffer then (the output of the frame's last
+    call before it, or 0 before any call — checked where frames are put together)."""
+    calls: tuple[CallRecord, ...] = ()
+    """Every CALL and STATICCALL step that completed, in execution order (:mod:`circuits.vm.call_record`)."""
 
     def __post_init__(self):
         if self.origin is None:
@@ -193,6 +201,17 @@ class VmStatement:
         slots = list(self.transient_slots)
         if slots != sorted(set(slots)) or not all(isinstance(s, int) and 0 <= s < 1 << 256 for s in slots):
             raise ValueError("transient slots: distinct 256-bit words in increasing order")
+        keys = [k for k, _ in self.returndata_sizes]
+        if keys != sorted(set(keys)) or not all(0 <= k < MAX_KEY and 0 <= n < MEMORY_BOUND
+                                                for k, n in self.returndata_sizes):
+            raise ValueError("return data sizes: distinct increasing keys below 2^24, sizes below 2^24")
+        keys = [c.key for c in self.calls]
+        if (not all(isinstance(c, CallRecord) for c in self.calls) or keys != sorted(set(keys))
+                or not all(k < MAX_KEY for k in keys)):
+            raise ValueError("calls: call records with distinct increasing keys below 2^24")
+        for c in self.calls:
+            if c.memory_after != max(c.memory_after_input, region_words(c.out_offset, c.written)):
+                raise ValueError(f"the call at {c.key} grows memory past its written output: not proven")
 
     @property
     def subset(self) -> EntrySubset:
@@ -234,7 +253,10 @@ class VmStatement:
                            for a, b, size, h in self.accounts)
                 + struct.pack("<I", len(self.transient_slots))
                 + b"".join(slot.to_bytes(32, "big") for slot in self.transient_slots)
-                + _encode_subset(self.and_keys) + _encode_subset(self.calldata_words))
+                + _encode_subset(self.and_keys) + _encode_subset(self.calldata_words)
+                + struct.pack("<I", len(self.returndata_sizes))
+                + b"".join(struct.pack("<II", k, n) for k, n in self.returndata_sizes)
+                + struct.pack("<I", len(self.calls)) + b"".join(encode_call(c) for c in self.calls))
 
     def hash_messages(self) -> list[bytes]:
         """The messages of :attr:`hashes`, in execution order (what the Keccak table hashes)."""
@@ -284,9 +306,9 @@ def _all_main(cur: Row, nxt: Row) -> list[Constraint]:
 @lru_cache(maxsize=64)
 def _table_sum(code: bytes, output_offset: int, output: bytes, env: Environment, storage: StorageIO, alpha: tuple,
                beta: tuple, hashes: tuple = (), logs: tuple = (), subset: EntrySubset | None = None,
-               accounts: tuple = (), transient: tuple = ()) -> Ext:
+               accounts: tuple = (), transient: tuple = (), sizes: tuple = (), calls: tuple = ()) -> Ext:
     return entry_sum(fixed_entries(code, output_offset, output, env, storage, hashes, logs, subset, accounts,
-                                   transient), Ext(alpha), Ext(beta))
+                                   transient, sizes, calls), Ext(alpha), Ext(beta))
 
 
 class VmAir(Air):
@@ -382,7 +404,7 @@ class VmAir(Air):
     def aux_assertions(self, challenges, pi: VmStatement, n: int) -> list[Assertion]:
         alpha, beta = challenges
         v = _table_sum(pi.code, pi.output_offset, pi.output, pi.environment, pi.storage, alpha.c, beta.c, pi.hashes,
-                       pi.logs, pi.subset, pi.accounts, pi.transient_slots)
+                       pi.logs, pi.subset, pi.accounts, pi.transient_slots, pi.returndata_sizes, pi.calls)
         return [Assertion(AUX_S2, 0, Ext.zero(), "S2 starts at 0"),
                 Assertion(AUX_S2, n - 1, v, "S2 ends at the public table sum"),
                 Assertion(AUX_REQ, n - 1, Ext.zero(), "no chiplet fraction on the last row"),

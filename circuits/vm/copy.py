@@ -33,6 +33,8 @@ write) or a write of W1's high byte (a 1-byte write).  W1 is found on the enviro
     stay = s_copy · (1 − err) + s_copysize · (1 − zflag2) + s_copyunit · (1 − lastu)
            + (s_addmod + s_mulmod + s_exp) · (1 − err)          (they continue on FINISH, :mod:`circuits.vm.linked`)
            + s_returndatacopy · (1 − err)                       (it continues on RDSIZE, :mod:`circuits.vm.returndata`)
+           + (s_call + s_staticcall) · (1 − err) + kcall · lastu (a call's rows, :mod:`circuits.vm.calls`,
+                                                                  which also sets CALLARG's and CALLEND's)
 
 holds the pc (:mod:`circuits.vm.control_flow`); COPYSIZE and COPYUNIT rows look up no bytecode, may
 not fail, and follow only a copy, its COPYSIZE or a unit that is not the last.
@@ -54,7 +56,7 @@ from circuits.vm.layout import Row
 from circuits.vm.opcodes import Group
 
 COPIES = (Group.CALLDATACOPY, Group.CODECOPY, Group.MCOPY)
-MICRO = (Group.COPYSIZE, Group.COPYUNIT, Group.LOGTOPIC, Group.FINISH, Group.RDSIZE)
+MICRO = (Group.COPYSIZE, Group.COPYUNIT, Group.LOGTOPIC, Group.FINISH, Group.RDSIZE, Group.CALLARG, Group.CALLEND)
 """Rows a copy (or a KECCAK256, LOG, ADDMOD, MULMOD, EXP or RETURNDATACOPY) continues on: they have no byte
 of their own."""
 READ_HEADS = (Group.KECCAK256, Group.LOG, Group.LOGTOPIC)
@@ -100,8 +102,11 @@ def read_heads(row: Row) -> Any:
 
 
 def constraints(cur: Row, nxt: Row) -> list[Constraint]:
+    from circuits.vm import calls
+
     op, size_row, unit = copy_op(cur), cur.s(Group.COPYSIZE), cur.s(Group.COPYUNIT)
-    heads, public = read_heads(cur), cur.khash + cur.klog
+    heads = read_heads(cur) + calls.own_stay(cur)     # rows units may follow whose stay is set elsewhere
+    public = cur.khash + cur.klog + cur.kcall        # units that read memory into public entries
     ok = E.ok(cur)
     w0, w1, w2 = cur.w0, cur.w1, cur.w2
     size = E.packed(w0[:3])
@@ -112,8 +117,8 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
     where = E.packed(w0[:3])
     out = [
         Constraint("stay = a copy row with more to do",
-                   cur.stay * (1 - heads) - op * ok - more - going - linked.stays(cur) - returndata.stays(cur),
-                   2, True),
+                   cur.stay * (1 - heads) - op * ok - more - going - linked.stays(cur) - returndata.stays(cur)
+                   - calls.stays(cur), 2, True),
         Constraint("a copy continues on COPYSIZE", op * ok * (1 - nxt.s(Group.COPYSIZE)), 3, False),
         Constraint("COPYSIZE follows a copy", nxt.s(Group.COPYSIZE) * (1 - op), 2, False),
         Constraint("units follow a non-zero size", more * (1 - nxt.s(Group.COPYUNIT)), 3, False),
@@ -138,8 +143,8 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
         Constraint("copy size in", more * (nxt.cprem - size), 3, False),
         Constraint("copy size kept", more * (nxt.cpsize - size), 3, False),
         Constraint("kinds only on copy rows", (1 - micro(cur)) * (cur.kcd + cur.kcode + cur.kmc), 2, True),
-        Constraint("copy id only on MCOPY's, KECCAK256's and LOG's rows",
-                   cur.cpid * (1 - cur.kmc - public - cur.s(Group.LOGTOPIC)), 2, True),
+        Constraint("copy id only on MCOPY's, KECCAK256's, LOG's and calls' rows",
+                   cur.cpid * (1 - cur.kmc - public - cur.kret - cur.s(Group.LOGTOPIC) - calls.own_stay(cur)), 2, True),
         Constraint("the first unit reads iff MCOPY", more * (reads(nxt) - cur.kmc), 3, False),
         # unit types and flags
         Constraint("one unit type on a unit", E.total(getattr(cur, t) for t in UNIT_TYPES) - unit, 1, True),
@@ -149,10 +154,10 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
         out.append(Constraint(f"{name} is 0 or 1", v * (1 - v), 2, True))
     out += [
         Constraint("unit flags only on units", (cur.lastu + cur.lastr + cur.ubey) * (1 - unit), 2, True),
-        Constraint("reads only in MCOPY, KECCAK256 and LOG", rd * (1 - cur.kmc - public), 2, True),
+        Constraint("reads only in MCOPY, KECCAK256, LOG and a call's input", rd * (1 - cur.kmc - public), 2, True),
         Constraint("MCOPY reads nothing past an end", cur.ubey * cur.kmc, 2, True),
         Constraint("the last read is a read", cur.lastr * (1 - rd), 2, True),
-        Constraint("the last unit writes (but a KECCAK256's or LOG's)", cur.lastu * (rd - public), 2, True),
+        Constraint("the last unit writes (but a KECCAK256's, LOG's or call input's)", cur.lastu * (rd - public), 2, True),
         Constraint("reads go on until the last read", (rd * (1 - cur.lastu) - cur.lastr) * (1 - reads(nxt)), 3, False),
         Constraint("writes follow the last read", cur.lastr * reads(nxt), 2, False),
         Constraint("no read after a write", (unit - rd) * reads(nxt), 2, False),

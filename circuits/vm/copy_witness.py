@@ -19,7 +19,8 @@ from circuits.vm.opcodes import GROUP_OF_BYTE, Group
 COPY_GROUPS = {int(Group.CALLDATACOPY), int(Group.CODECOPY), int(Group.MCOPY)}
 READ_GROUPS = {int(Group.KECCAK256), int(Group.LOG)}
 REGISTERS = ("dst", "src", "rem", "size", "kcd", "kcode", "kmc", "cpid", "u_rw", "u_rb", "u_ww", "u_wb", "lastu",
-             "lastr", "read_of", "khash", "klog", "tidx")
+             "lastr", "read_of", "khash", "klog", "tidx", "kcall", "kret", "ccost")
+CALL_GROUPS = {int(Group.CALL), int(Group.STATICCALL)}
 
 
 @dataclass
@@ -45,6 +46,11 @@ class CopyRows:
     khash: np.ndarray
     klog: np.ndarray
     tidx: np.ndarray
+    kcall: np.ndarray
+    kret: np.ndarray
+    ccost: np.ndarray
+    calls: tuple = ()
+    """The call records of the expanded CALL and STATICCALL steps, keyed by their head rows."""
 
     @property
     def byte(self) -> np.ndarray:
@@ -63,6 +69,7 @@ def units_of(size: int) -> list[int]:
 def expand(steps: list, record_type) -> tuple[list, CopyRows]:
     """The step records with every completing copy expanded into its rows, and the registers."""
     out = []
+    calls = []
     regs: dict[str, list[int]] = {k: [] for k in REGISTERS}
 
     def push_regs(**values):
@@ -73,6 +80,9 @@ def expand(steps: list, record_type) -> tuple[list, CopyRows]:
         group = GROUP_OF_BYTE[s.opcode]
         if group in READ_GROUPS and s.error is None:
             _expand_read(s, group, out, push_regs, record_type)
+            continue
+        if group in CALL_GROUPS and s.error is None:
+            calls.append(_expand_call(s, out, push_regs, record_type))
             continue
         if group not in COPY_GROUPS or s.error is not None:
             out.append(s)
@@ -106,7 +116,7 @@ def expand(steps: list, record_type) -> tuple[list, CopyRows]:
                       read_of=read_rows[j] if read_rows else -1, **kinds)
             done += length
     arrays = {k: np.array(v, dtype=np.int64) for k, v in regs.items()}
-    return out, CopyRows(**arrays)
+    return out, CopyRows(**arrays, calls=tuple(calls))
 
 
 def _expand_read(s, group: int, out: list, push_regs, record_type) -> None:
@@ -130,6 +140,43 @@ def _expand_read(s, group: int, out: list, push_regs, record_type) -> None:
         push_regs(src=offset + done, rem=size - done, size=size, cpid=key, u_rw=int(length == 32),
                   u_rb=int(length == 1), lastu=int(j == len(lengths) - 1), **kind)
         done += length
+
+
+def _expand_call(s, out: list, push_regs, record_type):
+    """A CALL or STATICCALL step (its record in ``s.call``): the head (the gas word), a CALLARG row per
+    other word, the input's read units, CALLEND (success pushed, the record's cost), the output's write
+    units (:mod:`circuits.vm.calls`).  Returns the record with its key, the head's row."""
+    from circuits.vm.tables import call_first_arg
+
+    record = replace(s.call, key=len(out))
+    key, sp = record.key, s.stack_pointer_before
+    out.append(replace(s, pops=s.pops[:1], pushes=()))
+    push_regs()
+    src, size = (record.in_offset, record.in_size) if record.in_size else (0, 0)
+    first = call_first_arg(record.kind)
+    for i, word in enumerate(s.pops[1:]):
+        out.append(record_type(s.pc, s.opcode, 0, sp - 1 - i, (word,), (), group=int(Group.CALLARG)))
+        push_regs(tidx=first + i, cpid=key, src=src, size=size, rem=size)
+    sp_after = sp - len(s.pops)
+    lengths = units_of(size)
+    done = 0
+    for j, length in enumerate(lengths):
+        out.append(record_type(s.pc, s.opcode, 0, sp_after, (), (), group=int(Group.COPYUNIT)))
+        push_regs(src=src + done, rem=size - done, size=size, cpid=key, u_rw=int(length == 32),
+                  u_rb=int(length == 1), lastu=int(j == len(lengths) - 1), kcall=1)
+        done += length
+    n = record.written
+    dst = record.out_offset if n else 0
+    out.append(record_type(s.pc, s.opcode, 0, sp_after, (), (record.success,), group=int(Group.CALLEND)))
+    push_regs(cpid=key, dst=dst, size=n, rem=n, ccost=record.cost)
+    done = 0
+    lengths = units_of(n)
+    for j, length in enumerate(lengths):
+        out.append(record_type(s.pc, s.opcode, 0, sp_after + 1, (), (), group=int(Group.COPYUNIT)))
+        push_regs(dst=dst + done, src=dst + done, rem=n - done, size=n, cpid=key, u_ww=int(length == 32),
+                  u_wb=int(length == 1), lastu=int(j == len(lengths) - 1), kret=1)
+        done += length
+    return record
 
 
 def unit_words(src: np.ndarray, data: bytes) -> tuple[np.ndarray, np.ndarray]:

@@ -65,7 +65,7 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
     out.append(Constraint("gas' = gas − static gas (all gas on error)",
                           nxt.gas - ok * (cur.gas - E.static_gas(cur)) + memory.expansion_gas(cur, nxt)
                           + copy.word_gas(cur) + cur.sgas + cur.ugas + linked.exponent_gas(cur)
-                          + accounts.cold_gas(cur), 2, False))
+                          + accounts.cold_gas(cur) + cur.ccost, 2, False))
     out.append(Constraint("sp' = sp + Δ − drain", nxt.sp - cur.sp - E.pops(cur) * E.stack_delta(cur) + cur.drain, 2, False))
     stops = cur.s(Group.STOP) + cur.s(Group.RETURN) + cur.s(Group.REVERT)
     out.append(Constraint("halted' = halted + halts", nxt.halted - cur.halted - err - ok * stops, 2, False))

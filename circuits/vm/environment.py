@@ -38,8 +38,9 @@ uses the same fraction as a buffer: ``(TAG_BUF, position, word, cpid)`` — a 13
 id, 0 everywhere else — produced by its read (numerator −1) and consumed by its write (+1).
 
 Both lookups sit in one auxiliary column: numerators Σ_env s_g·(1 − err) + cda·(1 − cdb) +
-s_copyunit − ubey − 2·(u_rw + u_rb) + khash + klog and cda·cdb + ubey, fingerprints linear in the
-columns (a KECCAK256 or LOG unit, khash + klog = 1, reads memory and looks up nothing here).
+s_copyunit − ubey − 2·(u_rw + u_rb) + khash + klog + kcall − kret and cda·cdb + ubey, fingerprints
+linear in the columns (a KECCAK256, LOG or call-input unit reads memory and a call-output unit writes
+public words: they look up nothing here).
 """
 
 from __future__ import annotations
@@ -72,9 +73,10 @@ def fractions(cur: Row, betas: list) -> list[tuple[Any, Any]]:
     # passes an MCOPY word through the buffer (kmc): its read produces it, its write consumes it
     tag = (E.total(cur.s(g) * (TAG_ENV + int(g)) for g in READS)
            + cur.kcd * (TAG_ENV + int(Group.CALLDATALOAD)) + cur.kcode * TAG_CODEWORD + cur.kmc * TAG_BUF)
-    # a KECCAK256 or LOG unit reads memory only: it finds nothing here (khash + klog cancels its read)
+    # a KECCAK256, LOG or call-input unit reads memory only and a call-output unit writes from public
+    # entries: they find nothing here (khash + klog + kcall cancels the read, − kret the write)
     found = (E.total(cur.s(g) for g in VALUES) * ok + cur.cda - cur.cda * cur.cdb
-             + cur.s(Group.COPYUNIT) - cur.ubey - copy.reads(cur) * 2 + cur.khash + cur.klog)
+             + cur.s(Group.COPYUNIT) - cur.ubey - copy.reads(cur) * 2 + cur.khash + cur.klog + cur.kcall - cur.kret)
     where = offset(cur) + cur.loff
     word_fp = E.lincomb([*betas[1:2 + CHUNKS], betas[2 + CHUNKS]], [where, *E.chunks3(cur.w1), cur.cpid]) + tag
     end_tag = cur.kcode * (TAG_CODEEND - TAG_CDEND) + TAG_CDEND

@@ -25,7 +25,7 @@ from circuits.vm.opcodes import Group
 def constraints(cur: Row, nxt: Row) -> list[Constraint]:
     log, topic, next_topic = cur.s(Group.LOG), cur.s(Group.LOGTOPIC), nxt.s(Group.LOGTOPIC)
     return [
-        Constraint("tidx only on topic rows", cur.tidx * (1 - topic), 2, True),
+        Constraint("tidx only on topic and CALLARG rows", cur.tidx * (1 - topic - cur.s(Group.CALLARG)), 2, True),
         Constraint("a topic row follows LOG or a topic row", next_topic * (1 - log - topic), 2, False),
         Constraint("the first topic is topic 0", log * next_topic * nxt.tidx, 3, False),
         Constraint("topics are numbered in order", topic * next_topic * (nxt.tidx - cur.tidx - 1), 3, False),

@@ -9,7 +9,8 @@ each; their ``n`` comes from the bytecode table with the opcode.
 COPYSIZE, COPYUNIT and LOGTOPIC belong to no byte: they are the rows a CALLDATACOPY, CODECOPY or MCOPY
 continues on (COPYUNIT also KECCAK256 and LOGn, reading their memory range), and a LOGn's topics;
 FINISH is the row ADDMOD, MULMOD and EXP continue on (:mod:`circuits.vm.linked`); RDSIZE the row
-RETURNDATACOPY continues on, popping its size (:mod:`circuits.vm.returndata`).
+RETURNDATACOPY continues on, popping its size (:mod:`circuits.vm.returndata`); CALLARG and CALLEND the
+rows CALL and STATICCALL continue on (:mod:`circuits.vm.calls`).
 
 Bytes that the VM executes but the circuit does not prove map to :data:`UNPROVEN` (group code 0): no
 selector has that code, so a step at such a byte cannot be written into a valid trace at all.  Bytes
@@ -104,6 +105,10 @@ class Group(IntEnum):
     RDSIZE = 73
     TLOAD = 74
     TSTORE = 75
+    CALL = 76
+    STATICCALL = 77
+    CALLARG = 78
+    CALLEND = 79
 
 
 UNPROVEN = 0
@@ -243,6 +248,13 @@ SPECS: dict[Group, GroupSpec] = {
     # transient storage, 100 gas each (circuits.vm.transient)
     Group.TLOAD: GroupSpec("transient", (0x5C,), 100, 1, 0, 1, 1, p2_depth=1),
     Group.TSTORE: GroupSpec("transient", (0x5D,), 100, 2, -2, 2, 0),
+    # CALL and STATICCALL pop the gas word, then one CALLARG row pops each other word; read units take
+    # the input from memory, CALLEND pays the call's cost and pushes success, write units put the
+    # output back (circuits.vm.calls)
+    Group.CALL: GroupSpec("calls", (0xF1,), 0, 7, -1, 1, 0),
+    Group.STATICCALL: GroupSpec("calls", (0xFA,), 0, 6, -1, 1, 0),
+    Group.CALLARG: GroupSpec("calls", (), 0, 1, -1, 1, 0),
+    Group.CALLEND: GroupSpec("calls", (), 0, 0, 1, 0, 1, p2_depth=0),
 }
 
 GROUP_OF_BYTE: list[int] = [UNPROVEN] * 256

@@ -20,7 +20,10 @@ with a reason naming the opcode and the pc, before any proving work:
   runs out of gas on its exponent's bytes (its static 10 affordable), a storage step that runs out
   of gas, or a BALANCE, EXTCODESIZE or EXTCODEHASH that runs out of gas on its cold surcharge (its
   static 100 affordable);
-* a step in a nested call frame (the circuit proves one frame).
+* a step in a nested call frame, and CALL or STATICCALL (one table proves one frame), unless the run is
+  proven frame by frame (``frames=True``: each frame its own table, linked by call records, as batches
+  prove them); then a CALL or STATICCALL that fails other than by stack underflow (out of gas, a
+  value sent from a static frame) is not proven.
 """
 
 from __future__ import annotations
@@ -51,7 +54,10 @@ def _name(step: Any) -> str:
     return name if isinstance(name, str) else f"0x{step.opcode:02x}"
 
 
-def unproven_steps(trace: Any) -> list[tuple[str, int]]:
+CALLS = (Group.CALL, Group.STATICCALL)
+
+
+def unproven_steps(trace: Any, frames: bool = False) -> list[tuple[str, int]]:
     """(description, pc) of each distinct unprovable thing a run did, first seen first.
 
     ``trace`` is anything with ``steps`` whose items have ``opcode``, ``pc``, ``error``, ``pops``,
@@ -61,9 +67,12 @@ def unproven_steps(trace: Any) -> list[tuple[str, int]]:
     for step in trace.steps:
         name = _name(step)
         group = GROUP_OF_BYTE[step.opcode]
-        if getattr(step, "depth", 0):
+        if getattr(step, "depth", 0) and not frames:
             found.setdefault((f"{name} (in a nested call frame)", step.pc), None)
-        elif step.opcode not in PROVEN_OPCODES:
+        elif step.opcode not in PROVEN_OPCODES or (group in CALLS and not frames):
+            found.setdefault((name, step.pc), None)
+        elif group in CALLS and step.error not in (None, "StackUnderflowError"):
+            found.setdefault((f"{name} ({step.error})", step.pc), None)
             found.setdefault((name, step.pc), None)
         elif step.error is not None and step.error not in PROVEN_ERRORS:
             found.setdefault((f"{name} ({step.error})", step.pc), None)

@@ -54,13 +54,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from circuits.vm import copy
+from circuits.vm import calls, copy
 from circuits.vm import expr as E
 from circuits.vm.expr import Constraint
 from circuits.vm.layout import Row
 from circuits.vm.opcodes import Group
-from circuits.vm.tables import (CHUNKS, ONCE, READ_AT, READ_BYTE, READ_CHUNKS, READ_KEY, TAG_HASH, TAG_HASHDATA,
-                                TAG_LOG, TAG_LOGDATA, TAG_LOGTOPIC)
+from circuits.vm.tables import (CALL_COST, CALL_GAS, CALL_MS, CALL_REM, CALL_SIZE, CALL_SRC, CHUNKS, ONCE, READ_AT,
+                                READ_BYTE, READ_CHUNKS, READ_KEY, TAG_CALL, TAG_CALLARG, TAG_CALLEND, TAG_CALLIN,
+                                TAG_CALLOUT, TAG_HASH, TAG_HASHDATA, TAG_LOG, TAG_LOGDATA, TAG_LOGTOPIC, TAG_RDSIZE)
 
 STEPS = (Group.KECCAK256, Group.LOG)
 """The opcodes whose row reads a range (its key is its clk)."""
@@ -71,7 +72,12 @@ LOG_BYTE_GAS = 8
 
 
 def kinds(row: Row) -> Any:
-    return row.khash + row.klog
+    """Units whose words are public entries: KECCAK256's and LOG's reads, a call's input and output."""
+    return row.khash + row.klog + row.kcall + row.kret
+
+
+def read_kinds(row: Row) -> Any:
+    return row.khash + row.klog + row.kcall
 
 
 def steps(row: Row) -> Any:
@@ -101,18 +107,26 @@ def lookup(cur: Row, betas: list) -> tuple[Any, Any]:
     """(numerator, fingerprint) of the row's hash or log entry (see the module docstring)."""
     step, topic = steps(cur), cur.s(Group.LOGTOPIC)
     s_hash, s_log = cur.s(Group.KECCAK256), cur.s(Group.LOG)
+    call, arg, end = calls.heads(cur), cur.s(Group.CALLARG), cur.s(Group.CALLEND)
+    s_rds = cur.s(Group.RETURNDATASIZE)
     tag = (s_hash * TAG_HASH + s_log * TAG_LOG + topic * TAG_LOGTOPIC + cur.khash * TAG_HASHDATA
-           + cur.klog * TAG_LOGDATA)
-    key = step * cur.clk + cur.cpid  # cpid is 0 on a head, the head's clk on the rows after it
+           + cur.klog * TAG_LOGDATA + call * TAG_CALL + arg * TAG_CALLARG + cur.kcall * TAG_CALLIN
+           + end * TAG_CALLEND + cur.kret * TAG_CALLOUT + s_rds * TAG_RDSIZE)
+    # cpid is 0 on a head, the head's clk on the rows after it
+    key = (step + call + s_rds) * cur.clk + cur.cpid
     at = step * size(cur) + cur.tidx + kinds(cur) * copy.position(cur)
     hashed, popped, loaded = E.chunks3(cur.w2), E.chunks3(cur.w0), E.chunks3(cur.w1)
-    chunks = [s_hash * hashed[k] + topic * popped[k] + cur.u_rw * loaded[k] for k in range(CHUNKS)]
+    chunks = [(s_hash + end + s_rds) * hashed[k] + (topic + call + arg) * popped[k]
+              + (cur.u_rw + cur.u_ww) * loaded[k] for k in range(CHUNKS)]
     chunks[0] = chunks[0] + s_log * cur.n
-    fields = {READ_KEY: key, READ_AT: at, READ_BYTE: cur.u_rb * cur.w1[31]}
+    fields = {READ_KEY: key, READ_AT: at, READ_BYTE: (cur.u_rb + cur.u_wb) * cur.w1[31],
+              CALL_GAS: (arg + end) * cur.gas, CALL_MS: (arg + end) * cur.ms,
+              CALL_SRC: arg * cur.cpsrc + end * cur.cpdst, CALL_SIZE: (arg + end) * cur.cpsize,
+              CALL_REM: (arg + end) * cur.cprem, CALL_COST: cur.ccost}
     fields.update({READ_CHUNKS + k: c for k, c in enumerate(chunks)})
     order = sorted(fields)
     fp = E.lincomb([betas[i] for i in order] + [betas[ONCE]], [fields[i] for i in order] + [1]) + tag
-    return step * E.ok(cur) + topic + kinds(cur), fp
+    return step * E.ok(cur) + topic + kinds(cur) + (call + s_rds) * E.ok(cur) + arg + end, fp
 
 
 def constraints(cur: Row, nxt: Row) -> list[Constraint]:
@@ -125,7 +139,7 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
         Constraint("klog is 0 or 1", cur.klog * (1 - cur.klog), 2, True),
         Constraint("hash and log kinds only on units", kinds(cur) * (1 - unit), 2, True),
         Constraint("a unit has one kind", unit * (cur.kcd + cur.kcode + cur.kmc + kinds(cur) - 1), 2, True),
-        Constraint("hash and log units read", kinds(cur) * (1 - rd), 2, True),
+        Constraint("hash, log and call-input units read", read_kinds(cur) * (1 - rd), 2, True),
         Constraint("hash and log units read nothing past an end", kinds(cur) * cur.ubey, 2, True),
         Constraint("hash and log units end with the last unit", kinds(cur) * cur.lastr, 2, True),
         Constraint("ugas = a read unit's gas", cur.ugas - unit_gas(cur), 3, True),
@@ -141,6 +155,8 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
         Constraint("read key in", step * cur.stay * (nxt.cpid - cur.clk), 3, False),
         Constraint("khash carried", carried * (nxt.khash - cur.khash), 3, False),
         Constraint("klog carried", carried * (nxt.klog - cur.klog), 3, False),
+        Constraint("kcall carried", carried * (nxt.kcall - cur.kcall), 3, False),
+        Constraint("kret carried", carried * (nxt.kret - cur.kret), 3, False),
     ]
     topic = cur.s(Group.LOGTOPIC)
     for col in ("cpsrc", "cpsize", "cprem", "cpid"):

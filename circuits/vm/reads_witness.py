@@ -16,11 +16,13 @@ from circuits.field import P
 from circuits.vm import layout as L
 from circuits.vm.opcodes import Group
 from circuits.vm.reads import HASH_WORD_GAS, LOG_BYTE_GAS
-from circuits.vm.tables import (CHUNKS, READ_AT, READ_BYTE, READ_CHUNKS, READ_KEY, TAG_HASH, TAG_HASHDATA, TAG_LOG,
-                                TAG_LOGDATA, TAG_LOGTOPIC, hit_counts)
+from circuits.vm.tables import (CALL_COST, CALL_GAS, CALL_MS, CALL_REM, CALL_SIZE, CALL_SRC, CHUNKS, READ_AT, READ_BYTE,
+                                READ_CHUNKS, READ_KEY, TAG_CALL, TAG_CALLARG, TAG_CALLEND, TAG_CALLIN, TAG_CALLOUT,
+                                TAG_HASH, TAG_HASHDATA, TAG_LOG, TAG_LOGDATA, TAG_LOGTOPIC, TAG_RDSIZE, hit_counts)
 
-LOOKUP_FIELDS = READ_BYTE + 1
-"""Fields of a hash or log tuple before the once flag: tag, key, size/index/position, 11 chunks, byte."""
+LOOKUP_FIELDS = CALL_COST + 1
+"""Fields of a read tuple before the once flag: tag, key, size/index/position, 11 chunks, byte, and a
+call's gas, memory size, registers and cost."""
 
 
 def unit_gas(khash: np.ndarray, klog: np.ndarray, u_rw: np.ndarray, u_rb: np.ndarray,
@@ -92,26 +94,41 @@ def lookups(Ti: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     s_hash, s_log, topic = col(L.sel(Group.KECCAK256)), col(L.sel(Group.LOG)), col(L.sel(Group.LOGTOPIC))
     khash, klog, u_rw, u_rb = col(L.KHASH), col(L.KLOG), col(L.U_RW), col(L.U_RB)
-    err = (col(L.E_OOG) + col(L.E_UF) + col(L.E_OF) + col(L.E_JD) + col(L.sel(Group.INVALID))) % P
+    kcall, kret, u_ww, u_wb = col(L.KCALL), col(L.KRET), col(L.U_WW), col(L.U_WB)
+    call = (col(L.sel(Group.CALL)) + col(L.sel(Group.STATICCALL))) % P
+    arg, end, s_rds = col(L.sel(Group.CALLARG)), col(L.sel(Group.CALLEND)), col(L.sel(Group.RETURNDATASIZE))
+    err = (col(L.E_OOG) + col(L.E_UF) + col(L.E_OF) + col(L.E_JD) + col(L.sel(Group.INVALID)) + col(L.E_RD)) % P
     step = (s_hash + s_log) % P
-    num = (step * ((1 - err) % P) + topic + khash + klog) % P
+    kinds = (khash + klog + kcall + kret) % P
+    num = ((step + call + s_rds) * ((1 - err) % P) + topic + kinds + arg + end) % P
     at = np.nonzero(num)[0]
     T = Ti[at] % P
     step, s_hash, s_log, topic = step[at], s_hash[at], s_log[at], topic[at]
     khash, klog, u_rw, u_rb = khash[at], klog[at], u_rw[at], u_rb[at]
+    kcall, kret, u_ww, u_wb, kinds = kcall[at], kret[at], u_ww[at], u_wb[at], kinds[at]
+    call, arg, end, s_rds = call[at], arg[at], end[at], s_rds[at]
     words = {w: T[:, off:off + 32] for w, off in (("w0", L.W0_OFFSET), ("w1", L.W1_OFFSET), ("w2", L.W2_OFFSET))}
     size = (words["w1"][:, 0] + words["w1"][:, 1] * 256 + words["w1"][:, 2] * 65536) % P
     out = np.zeros((len(at), LOOKUP_FIELDS), dtype=np.int64)
     out[:, 0] = (s_hash * TAG_HASH + s_log * TAG_LOG + topic * TAG_LOGTOPIC + khash * TAG_HASHDATA
-                 + klog * TAG_LOGDATA) % P
-    out[:, READ_KEY] = (step * T[:, L.CLK] + T[:, L.CPID]) % P
+                 + klog * TAG_LOGDATA + call * TAG_CALL + arg * TAG_CALLARG + kcall * TAG_CALLIN
+                 + end * TAG_CALLEND + kret * TAG_CALLOUT + s_rds * TAG_RDSIZE) % P
+    out[:, READ_KEY] = ((step + call + s_rds) * T[:, L.CLK] + T[:, L.CPID]) % P
     position = (T[:, L.CPSIZE] - T[:, L.CPREM]) % P
-    out[:, READ_AT] = (step * size % P + T[:, L.TIDX] + (khash + klog) * position % P) % P
-    chunks = (s_hash[:, None] * _chunks(words["w2"]) % P + topic[:, None] * _chunks(words["w0"]) % P
-              + u_rw[:, None] * _chunks(words["w1"]) % P) % P
+    out[:, READ_AT] = (step * size % P + T[:, L.TIDX] + kinds * position % P) % P
+    chunks = ((s_hash + end + s_rds)[:, None] * _chunks(words["w2"]) % P
+              + (topic + call + arg)[:, None] * _chunks(words["w0"]) % P
+              + (u_rw + u_ww)[:, None] * _chunks(words["w1"]) % P) % P
     chunks[:, 0] = (chunks[:, 0] + s_log * T[:, L.N]) % P
     out[:, READ_CHUNKS:READ_CHUNKS + CHUNKS] = chunks
-    out[:, READ_BYTE] = u_rb * words["w1"][:, 31] % P
+    out[:, READ_BYTE] = (u_rb + u_wb) * words["w1"][:, 31] % P
+    both = (arg + end) % P
+    out[:, CALL_GAS] = both * T[:, L.GAS] % P
+    out[:, CALL_MS] = both * T[:, L.MS] % P
+    out[:, CALL_SRC] = (arg * T[:, L.CPSRC] + end * T[:, L.CPDST]) % P
+    out[:, CALL_SIZE] = both * T[:, L.CPSIZE] % P
+    out[:, CALL_REM] = both * T[:, L.CPREM] % P
+    out[:, CALL_COST] = T[:, L.CCOST]
     return num[at], out
 
 

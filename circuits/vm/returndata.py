@@ -42,7 +42,6 @@ def stays(row: Row) -> Any:
 def constraints(cur: Row, nxt: Row) -> list[Constraint]:
     size_next = nxt.s(Group.RDSIZE)
     return [
-        Constraint("RETURNDATASIZE pushes 0", cur.s(Group.RETURNDATASIZE) * E.total(cur.w2), 2, True),
         Constraint("RETURNDATACOPY continues on RDSIZE", stays(cur) * (1 - size_next), 3, False),
         Constraint("RDSIZE follows RETURNDATACOPY", size_next * (1 - cur.s(Group.RETURNDATACOPY)), 2, False),
         Constraint("e_rd is 0 or 1", cur.e_rd * (1 - cur.e_rd), 2, True),

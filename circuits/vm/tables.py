@@ -105,6 +105,14 @@ TAG_TVER = 48
 TAG_GAP = 49
 """Account and transient versions and their time gaps, on the bus only (:mod:`circuits.vm.accounts`,
 :mod:`circuits.vm.transient`, :mod:`circuits.vm.gaps`)."""
+TAG_CALL = 50
+TAG_CALLARG = 51
+TAG_CALLIN = 52
+TAG_CALLEND = 53
+TAG_CALLOUT = 54
+TAG_RDSIZE = 55
+"""A call's public entries (:func:`call_entries`, :mod:`circuits.vm.calls`) and RETURNDATASIZE's
+(:func:`returndata_entries`)."""
 TAG_ACCOUNT = 1024
 """Account value entries carry TAG_ACCOUNT + the group code of the opcode that reads them."""
 
@@ -356,7 +364,8 @@ def storage_entries(storage: StorageIO) -> np.ndarray:
 def table_parts(code: bytes, output_offset: int = 0, output: bytes = b"",
                 env: Environment | None = None, storage: StorageIO | None = None,
                 hashes: tuple = (), logs: tuple = (), subset: EntrySubset | None = None,
-                accounts: tuple = (), transient: tuple = ()) -> dict[str, np.ndarray]:
+                accounts: tuple = (), transient: tuple = (), sizes: tuple = (),
+                calls: tuple = ()) -> dict[str, np.ndarray]:
     """The tables a proof carries, in table order: range, bytecode and environment always, the AND
     table when the code holds a bitwise byte, the jump-gap table when it holds a jump byte, the
     returned-data entries when there is output, the storage entries when the run touches storage, the
@@ -382,6 +391,10 @@ def table_parts(code: bytes, output_offset: int = 0, output: bytes = b"",
         parts["accounts"] = account_entries(code, env or Environment(), accounts)
     if transient:
         parts["transient"] = transient_entries(transient)
+    if sizes:
+        parts["returndata"] = returndata_entries(sizes)
+    if calls:
+        parts["calls"] = call_entries(calls)
     return parts
 
 
@@ -397,10 +410,10 @@ def table_offsets(parts: dict[str, np.ndarray]) -> dict[str, int]:
 def fixed_entries(code: bytes, output_offset: int = 0, output: bytes = b"",
                   env: Environment | None = None, storage: StorageIO | None = None,
                   hashes: tuple = (), logs: tuple = (), subset: EntrySubset | None = None,
-                  accounts: tuple = (), transient: tuple = ()) -> np.ndarray:
+                  accounts: tuple = (), transient: tuple = (), sizes: tuple = (), calls: tuple = ()) -> np.ndarray:
     """All table entries of a proof, in :func:`table_parts` order."""
     return np.concatenate(list(table_parts(code, output_offset, output, env, storage, hashes, logs, subset,
-                                           accounts, transient).values()))
+                                           accounts, transient, sizes, calls).values()))
 
 
 def hit_counts(table: np.ndarray, found: np.ndarray, num: np.ndarray) -> np.ndarray:
@@ -559,3 +572,60 @@ def transient_entries(slots: tuple) -> np.ndarray:
     out[:, 1:1 + CHUNKS] = [word_chunks(slot) for slot in slots]
     out[:, ONCE] = 1
     return out
+
+
+# ---- calls and the return data buffer (circuits.vm.calls, circuits.vm.returndata) -----------------------
+
+CALL_GAS, CALL_MS, CALL_SRC, CALL_SIZE, CALL_REM, CALL_COST = (READ_BYTE + k for k in range(1, 7))
+"""Fields after the chunks and byte of a CALLARG or CALLEND tuple: the CPU's gas and memory size on the
+row, the copy registers (cpsrc or cpdst, cpsize, cprem), and CALLEND's cost (its ugas)."""
+CALL_ARG_WORDS = {0xF1: ("to", "value", "in_offset", "in_size", "out_offset", "out_size"),
+                  0xFA: ("to", "in_offset", "in_size", "out_offset", "out_size")}
+"""The words a call's CALLARG rows pop after the gas word, in pop order (tidx 1… for CALL, 2… for
+STATICCALL, so both end at tidx 6)."""
+LAST_ARG = 6
+
+
+def call_first_arg(kind: int) -> int:
+    return LAST_ARG + 1 - len(CALL_ARG_WORDS[kind])
+
+
+def call_entries(calls: tuple) -> np.ndarray:
+    """For each :class:`~circuits.vm.call_record.CallRecord`:
+
+    (TAG_CALL, key, 0, chunks(gas word))                                       the head
+    (TAG_CALLARG, key, tidx, chunks(word), 0, gas, ms, src, size, size)        each other popped word
+    the input's units (TAG_CALLIN, key, position, …)                           as a LOG's data
+    (TAG_CALLEND, key, 0, chunks(success), 0, gas₁, ms₁, dst, n, n, cost)      CALLEND
+    the written output's units (TAG_CALLOUT, key, position, …)
+
+    with gas, ms the caller's gas and memory size at the step, src = in_offset and size = in_size
+    (both 0 when the input is empty), gas₁ = gas − (C(ms₁) − C(ms)) and ms₁ the memory size once the
+    input is read, dst = out_offset and n = min(out_size, len(output)) (both 0 when nothing is
+    written)."""
+    from circuits.vm.call_record import memory_gas
+
+    rows = []
+    for c in calls:
+        head = _header(TAG_CALL, c.key, 0, c.gas)
+        rows.append(head)
+        src, size = (c.in_offset, c.in_size) if c.in_size else (0, 0)
+        first = call_first_arg(c.kind)
+        for i, name in enumerate(CALL_ARG_WORDS[c.kind]):
+            row = _header(TAG_CALLARG, c.key, first + i, getattr(c, name))
+            row[0, [CALL_GAS, CALL_MS, CALL_SRC, CALL_SIZE, CALL_REM]] = (c.gas_before, c.memory_before, src, size, size)
+            rows.append(row)
+        rows.append(read_entries(TAG_CALLIN, c.key, c.input))
+        ms1 = c.memory_after_input
+        n = c.written
+        end = _header(TAG_CALLEND, c.key, 0, c.success)
+        end[0, [CALL_GAS, CALL_MS, CALL_SRC, CALL_SIZE, CALL_REM, CALL_COST]] = (
+            c.gas_before - memory_gas(ms1) + memory_gas(c.memory_before), ms1, c.out_offset if n else 0, n, n, c.cost)
+        rows.append(end)
+        rows.append(read_entries(TAG_CALLOUT, c.key, c.output[:n]))
+    return np.concatenate(rows)
+
+
+def returndata_entries(sizes: tuple) -> np.ndarray:
+    """``(TAG_RDSIZE, key, 0, chunks(size))`` for every (key, size) RETURNDATASIZE step."""
+    return np.concatenate([_header(TAG_RDSIZE, key, 0, size) for key, size in sizes])

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from typing import Any
+
 import numpy as np
 from numba import njit
 
@@ -65,6 +67,8 @@ class StepRecord:
     """SLOAD, SSTORE: whether the slot was warm before the step (EIP-2929)."""
     account: tuple[int, int, int] | None = None
     """BALANCE, EXTCODESIZE, EXTCODEHASH: (balance, code size, code hash) of the address read."""
+    call: Any = None
+    """CALL, STATICCALL: the step's :class:`~circuits.vm.call_record.CallRecord` (its key is set here)."""
 
 
 ERROR_KINDS = {"OutOfGasError": "oog", "StackUnderflowError": "uf", "StackOverflowError": "of",
@@ -108,11 +112,13 @@ def _operands(group: Group, n: int, pops: tuple[int, ...], pushes: tuple[int, ..
         return pops[0], pops[1], (pops[0] - pops[1]) & M256
     if group in (Group.GT, Group.SGT):
         return pops[0], pops[1], (pops[1] - pops[0]) & M256
-    if group in (Group.ISZERO, Group.POP, Group.JUMP, Group.LOGTOPIC, Group.RDSIZE):
+    if group in (Group.ISZERO, Group.POP, Group.JUMP, Group.LOGTOPIC, Group.RDSIZE, Group.CALL, Group.STATICCALL,
+                 Group.CALLARG):
         return pops[0], 0, 0
     if group in (Group.JUMPI, Group.RETURN, Group.REVERT, Group.LOG, Group.RETURNDATACOPY):
         return pops[0], pops[1], 0
-    if group in (Group.PUSH0, Group.PUSH, Group.PC, Group.GAS, Group.MSIZE, Group.SELFBALANCE, Group.RETURNDATASIZE):
+    if group in (Group.PUSH0, Group.PUSH, Group.PC, Group.GAS, Group.MSIZE, Group.SELFBALANCE, Group.RETURNDATASIZE,
+                 Group.CALLEND):
         return 0, 0, pushes[0]
     if group in (Group.BALANCE, Group.EXTCODESIZE, Group.EXTCODEHASH):
         return pops[0], 0, pushes[0]
@@ -123,6 +129,11 @@ def _operands(group: Group, n: int, pops: tuple[int, ...], pushes: tuple[int, ..
     if group == Group.SWAP:
         return pops[0], pops[n], 0
     return 0, 0, 0
+
+
+def _word_of(limbs: np.ndarray) -> int:
+    """A word from its 32 little-endian limbs."""
+    return int.from_bytes(np.asarray(limbs, dtype=np.int64).astype(np.uint8).tobytes(), "little")
 
 
 def _split_returndata_copies(steps: list[StepRecord]) -> list[StepRecord]:
@@ -273,6 +284,11 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
             words_, past_ = CPW.unit_words(copies.src[idx], data)
             w1[idx] = words_
             past[idx] = past_
+    # a call's output units write the record's output: the word at their position in it
+    for record in copies.calls:
+        idx = units[(copies.kret[units] == 1) & (copies.cpid[units] == record.key)]
+        if len(idx):
+            w1[idx] = CPW.unit_words(copies.size[idx] - copies.rem[idx], record.output[:record.written])[0]
     touched_at = np.where(copies.reads == 1, copies.src, copies.dst)
     for i in range(3):
         w0[units, i] = (touched_at[units] >> (8 * i)) & 0xFF
@@ -366,7 +382,7 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     word_gas = np.zeros(steps_n, dtype=np.int64)
     word_gas[sizes] = 3 * word_count
     read_gas = RWIT.unit_gas(copies.khash, copies.klog, copies.u_rw, copies.u_rb, copies.lastu)
-    charge = ok * cost + expansion + word_gas + storage_gas + read_gas + LW.exponent_gas(group, w2)
+    charge = ok * cost + expansion + word_gas + storage_gas + read_gas + LW.exponent_gas(group, w2) + copies.ccost
     micro = np.isin(group, [int(g) for g in COPY.MICRO])
     if micro.any():
         anchor = np.maximum.accumulate(np.where(micro, 0, np.arange(steps_n)))
@@ -400,8 +416,10 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     calldata_loads = tuple(s.pops[0] for s in rows if s.error is None and s.pops and s.pops[0] < len(env.calldata)
                            and (s.group or GROUP_OF_BYTE[s.opcode]) == Group.CALLDATALOAD)
     subset = entry_subset(code, env.calldata, pc, copies, units, past, calldata_loads, and_keys)
+    sizes = tuple((int(r), _word_of(w2[r])) for r in np.nonzero((group == int(Group.RETURNDATASIZE)) & (ok == 1))[0])
+    calls = copies.calls
     parts = table_parts(code, output_offset, bytes(output), env, storage, hashes, logs, subset, chains.accounts,
-                        chains.transient)
+                        chains.transient, sizes, calls)
     entries = np.concatenate(list(parts.values()))
     divides = np.isin(group, [int(Group.DIV), int(Group.MOD), int(Group.SDIV), int(Group.SMOD)])
     asks = np.isin(group, [int(g) for g in CHIPLET_GROUPS]) & (ok == 1) & ~(divides & (w1.sum(axis=1) == 0))
@@ -505,6 +523,12 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     opens = np.isin(group, [int(g) for g in LW.KIND]) & (ok == 1)  # ADDMOD, MULMOD, EXP continue on FINISH
     T[live, L.STAY] = copy_step | nonzero_size | (is_unit & (copies.lastu == 0)) | (read_head & continued) | opens
     T[live, L.KHASH], T[live, L.KLOG], T[live, L.TIDX] = copies.khash, copies.klog, copies.tidx
+    T[live, L.KCALL], T[live, L.KRET], T[live, L.CCOST] = copies.kcall, copies.kret, copies.ccost
+    # a call's head, its CALLARG rows and its input's last unit hold the pc; CALLEND when units follow
+    call_rows = (np.isin(group, [int(Group.CALL), int(Group.STATICCALL)]) & (ok == 1)) | (group == int(Group.CALLARG))
+    call_rows |= (copies.kcall == 1) & (copies.lastu == 1)
+    call_rows |= (group == int(Group.CALLEND)) & np.concatenate([group[1:] == int(Group.COPYUNIT), [False]])
+    T[live, L.STAY] |= call_rows
     T[live, L.UGAS] = read_gas
     # RETURNDATACOPY stays at its pc when it completes (its RDSIZE row follows); the account and
     # transient version chains
@@ -655,13 +679,13 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
             return build_trace(code, gas_limit, steps, status, gas_left, output, check_ranges, given_offset, env, used)
     out = np.mod(T, P).astype(np.uint64)
     set_multiplicities(out, code, output_offset, bytes(output), env, storage, hashes, logs, subset, chains.accounts,
-                       chains.transient)
+                       chains.transient, sizes, calls)
     statement = VmStatement(code, gas_limit, code_status, gas_limit - gas_halt, bytes(output), output_offset,
                             env.calldata, env.caller.to_bytes(20, "big"), env.value, env.address.to_bytes(20, "big"),
                             storage.initial, storage.final, refund, env.origin.to_bytes(20, "big"), env.gas_price,
                             env.chain_id, env.number, env.timestamp, env.base_fee, hashes, logs, subset.pcs,
                             subset.code_words, chains.self_balance, chains.accounts, chains.transient,
-                            subset.and_keys, subset.calldata_words)
+                            subset.and_keys, subset.calldata_words, sizes, calls)
     return out, statement
 
 
@@ -735,7 +759,7 @@ def subset_in(T: np.ndarray, code: bytes) -> EntrySubset:
 def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, output: bytes = b"",
                        env: Environment = Environment(), storage: StorageIO | None = None, hashes: tuple = (),
                        logs: tuple = (), subset: EntrySubset | None = None, accounts: tuple = (),
-                       transient: tuple = ()) -> None:
+                       transient: tuple = (), sizes: tuple = (), calls: tuple = ()) -> None:
     """Fill the table's M column from the lookups the rows make (in place, field matrix); the code
     entries are ``subset``'s, or, when None, those the table region already holds.
 
@@ -744,7 +768,8 @@ def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, outpu
     """
     Ti = T.astype(np.int64)
     subset = subset or subset_in(Ti, code)
-    parts = table_parts(code, output_offset, output, env, storage, hashes, logs, subset, accounts, transient)
+    parts = table_parts(code, output_offset, output, env, storage, hashes, logs, subset, accounts, transient, sizes,
+                        calls)
     offsets = table_offsets(parts)
     T[:, L.T_M] = 0
     and_mask = and_rows(Ti)
@@ -832,7 +857,7 @@ def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, outpu
         checked = Ti[Ti[:, L.CH_MOUT] == 1, L.MW]
         words = entries[1:, 1]
         T[at + 1:at + len(entries), L.T_M] = [np.sum(checked == w) for w in words]
-    for name in ("hashes", "logs"):
+    for name in ("hashes", "logs", "returndata", "calls"):
         if name in parts:
             at = offsets[name]
             T[at:at + len(parts[name]), L.T_M] = RWIT.entry_counts(Ti, parts[name])

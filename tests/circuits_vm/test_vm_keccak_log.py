@@ -219,10 +219,12 @@ def test_statement_round_trips_and_decodes_strictly(statement):
     data = statement.to_bytes()
     assert _decode_statement(data) == statement
     from circuits.vm.air import _encode_subset
+    from circuits.vm.call_record import encode_call
     st = statement  # what follows the logs: entry subsets, self balance, accounts, transient slots, subsets
     subsets = (len(_encode_subset(st.pcs)) + len(_encode_subset(st.code_words)) + 32 + 4 + 88 * len(st.accounts)
                + 4 + 32 * len(st.transient_slots) + len(_encode_subset(st.and_keys))
-               + len(_encode_subset(st.calldata_words)))
+               + len(_encode_subset(st.calldata_words)) + 4 + 8 * len(st.returndata_sizes) + 4
+               + sum(len(encode_call(c)) for c in st.calls))
     tail = len(data) - subsets - sum(8 + len(m) + 32 for _, m, _ in statement.hashes) - 4 \
         - sum(9 + 32 * len(t) + len(d) for _, t, d in statement.logs) - 4
     for cut in range(tail, len(data)):

@@ -972,19 +972,20 @@ def m_size_high_byte_ignored():
 
 
 def rebuild_table(matrix: np.ndarray, code: bytes, output_offset: int = 0, output: bytes = b"",
-                  storage=None, hashes: tuple = (), logs: tuple = (), subset=None) -> None:
+                  storage=None, hashes: tuple = (), logs: tuple = (), subset=None, sizes: tuple = (),
+                  calls: tuple = ()) -> None:
     """Rewrite the table region for ``code`` and the given public data, keeping the code entries the
     region holds (the pcs and code words of the honest run, which the statement names too) unless
     ``subset`` says otherwise."""
     from circuits.vm.tables import fixed_entries
     from circuits.vm.witness import subset_in
     subset = subset or subset_in(matrix.astype(np.int64), code)
-    entries = fixed_entries(code, output_offset, output, ENV, storage, hashes, logs, subset)
+    entries = fixed_entries(code, output_offset, output, ENV, storage, hashes, logs, subset, (), (), sizes, calls)
     matrix[:, [L.T_E, L.T_ONE, *range(L.T_F, L.T_F + L.T_FIELDS)]] = 0
     matrix[:len(entries), L.T_E] = 1
     matrix[:len(entries), L.T_F:L.T_F + L.T_FIELDS] = entries[:, :L.T_FIELDS]
     matrix[:len(entries), L.T_ONE] = entries[:, L.T_FIELDS]
-    set_multiplicities(matrix, code, output_offset, output, ENV, storage, hashes, logs, subset)
+    set_multiplicities(matrix, code, output_offset, output, ENV, storage, hashes, logs, subset, (), (), sizes, calls)
 
 
 def m_mload_wrong_value():
@@ -2217,9 +2218,14 @@ def m_transient_leaks_to_storage():
 
 
 def m_returndatasize_nonzero():
-    """RETURNDATASIZE pushes 1 (the return data of one frame is empty)."""
+    """RETURNDATASIZE pushes 1 while the statement lists its size as 0 (its entry is what the frames'
+    composition checks against the last call's output)."""
     matrix, st = _pushes_other(b"\x3d\x50\x00", 0, 1)
-    return matrix, st, {"RETURNDATASIZE pushes 0"}
+    assert st.returndata_sizes == ((0, 1),)
+    bad = replace(st, returndata_sizes=((0, 0),))
+    rebuild_table(matrix, b"\x3d\x50\x00", sizes=bad.returndata_sizes)
+    claim_once(matrix)
+    return matrix, bad, {BUS}
 
 
 def m_returndatacopy_out_of_bounds_succeeds():
