@@ -113,13 +113,28 @@ def batch_statement(node: Any, number: int) -> BatchStatement:
 
 # ---- advice: the execution statements, carried in the proof bytes -------------------------------------
 
+def frames_of(run: Any) -> tuple[Any, ...]:
+    """A transaction's frames' statements: one :class:`~circuits.vm.air.VmStatement`, or its frames
+    in call order (a transaction whose code calls other contracts)."""
+    return tuple(run) if isinstance(run, (tuple, list)) else (run,)
+
+
+def _in_order(runs: Mapping[int, Any]) -> list[tuple[int, int, Any]]:
+    """(tx index, frame number, statement) of every frame, in transaction and call order."""
+    return [(i, k, f) for i in sorted(runs) for k, f in enumerate(frames_of(runs[i]))]
+
+
 def encode_advice(runs: Mapping[int, Any], keccak: Any = None) -> bytes:
-    """The advice part of the proof bytes for ``{tx index: VmStatement}`` and the Keccak table's
-    statement (a :class:`~circuits.keccak_air.Keccak256Statement`, None without KECCAK256)."""
+    """The advice part of the proof bytes for ``{tx index: statement or its frames' statements}`` and
+    the Keccak table's statement (a :class:`~circuits.keccak_air.Keccak256Statement`, None without
+    KECCAK256): per transaction its index, frame count and each frame's statement."""
     out = [PROOF_MAGIC, bytes([PROOF_VERSION]), struct.pack(">I", len(runs))]
     for index in sorted(runs):
-        body = runs[index].to_bytes()
-        out += [struct.pack(">II", index, len(body)), body]
+        frames = frames_of(runs[index])
+        out.append(struct.pack(">II", index, len(frames)))
+        for frame in frames:
+            body = frame.to_bytes()
+            out += [struct.pack(">I", len(body)), body]
     out.append(encode_states(keccak))
     return b"".join(out)
 
@@ -158,24 +173,34 @@ def decode_advice(data: bytes) -> tuple[dict[int, Any], Any, bytes, bytes]:
     for _ in range(count):
         if len(data) - pos < 8:
             raise ProofFormatError("truncated execution statement header")
-        index, length = struct.unpack_from(">II", data, pos)
+        index, frames = struct.unpack_from(">II", data, pos)
         pos += 8
-        if length > len(data) - pos:
-            raise ProofFormatError("execution statement length exceeds the proof")
         if index <= last:
             raise ProofFormatError("execution statements are not in increasing transaction order")
-        body = data[pos:pos + length]
-        pos += length
-        try:
-            run = _decode_statement(body)
-        except VerificationError as exc:
-            raise ProofFormatError(f"execution statement of transaction {index}: {exc}") from None
-        if run.to_bytes() != body:
-            raise ProofFormatError(f"execution statement of transaction {index} is not canonically encoded")
-        runs[index] = run
+        if not 1 <= frames <= (len(data) - pos) // 4:
+            raise ProofFormatError(f"transaction {index}: its frame count does not fit the proof")
+        statements = []
+        for k in range(frames):
+            if len(data) - pos < 4:
+                raise ProofFormatError("truncated execution statement header")
+            (length,) = struct.unpack_from(">I", data, pos)
+            pos += 4
+            if length > len(data) - pos:
+                raise ProofFormatError("execution statement length exceeds the proof")
+            body = data[pos:pos + length]
+            pos += length
+            try:
+                run = _decode_statement(body)
+            except VerificationError as exc:
+                raise ProofFormatError(f"execution statement of transaction {index} frame {k}: {exc}") from None
+            if run.to_bytes() != body:
+                raise ProofFormatError(f"execution statement of transaction {index} frame {k} is not canonically "
+                                       "encoded")
+            statements.append(run)
+        runs[index] = statements[0] if frames == 1 else tuple(statements)
         last = index
     try:
-        keccak, pos = decode_states(data, pos, hash_messages(runs[i] for i in sorted(runs)))
+        keccak, pos = decode_states(data, pos, hash_messages(f for _, _, f in _in_order(runs)))
     except ValueError as exc:
         raise ProofFormatError(f"Keccak section: {exc}") from None
     return runs, keccak, data[:pos], data[pos:]
@@ -213,14 +238,16 @@ def batch_tables(statement: BatchStatement, runs: Mapping[int, Any],
         # no transaction, no state access: the transfer table proves it sends nothing, and the
         # verifier checks the roots are equal itself
         return [(transfer_air, inputs.transfers)], inputs
-    order = sorted(runs)
+    frames = _in_order(runs)
     try:
-        check_digests([runs[i] for i in order], keccak, [f"transaction {i}" for i in order])
+        check_digests([f for _, _, f in frames], keccak,
+                      [f"transaction {i}" + (f" frame {k}" if len(frames_of(runs[i])) > 1 else "")
+                       for i, k, _ in frames])
     except ValueError as exc:
         raise StatementError(str(exc)) from None
     state = StateBusInputs(statement.prev_root, statement.new_root, inputs.access_count)
     return ([(transfer_air, inputs.transfers), (state_air, state)]
-            + [(vm_air, runs[index]) for index in order]
+            + [(vm_air, f) for _, _, f in frames]
             + ([(KECCAK_AIR, keccak)] if keccak is not None else [])), inputs
 
 
@@ -251,7 +278,7 @@ def prove_statement(statement: BatchStatement, world_before: Any, options: Proof
                     progress=None) -> BatchProof:
     """Prove ``statement`` from the state it starts from (a :class:`~l2.state.world.WorldState`)."""
     from circuits.transfer_air import transfer_trace
-    from l2.batch_witness import batch_witness
+    from l2.batch_witness import batch_witness, statements_by_transaction
     from l2.sequencer import state_tree
     from prover.multi_stark import prove_tables
     from verifier.multi_proof import Table
@@ -272,8 +299,8 @@ def prove_statement(statement: BatchStatement, world_before: Any, options: Proof
             state = witness.tables.state_inputs
             if state.prev_root != statement.prev_root or state.new_root != statement.new_root:
                 raise ValueError("replaying its transactions does not give its state roots")
-            runs = {r.index: r.statement for r in witness.runs}
-            table = keccak_table(runs[i] for i in sorted(runs))
+            runs = statements_by_transaction(witness.runs)
+            table = keccak_table(f for _, _, f in _in_order(runs))
             keccak = table[0] if table else None
             tables, inputs = batch_tables(statement, runs, keccak)
             traces = [witness.tables.transfer_trace, witness.tables.state_trace, *(r.trace for r in witness.runs)]
@@ -320,9 +347,22 @@ def proven_logs(proof: bytes) -> dict[int, list[Any]]:
     from l2.tx import Log
 
     runs, _keccak, _advice, _multi = decode_advice(proof)
-    return {index: [Log(run.address, tuple(t.to_bytes(32, "big") for t in topics), data)
-                    for _key, topics, data in run.logs] if run.status == SUCCESS else []
-            for index, run in runs.items()}
+    out = {}
+    for index, run in runs.items():
+        frames = iter(frames_of(run))
+        emitted = _emitted(next(frames), frames, SUCCESS)
+        out[index] = [Log(address, tuple(t.to_bytes(32, "big") for t in topics), data)
+                      for address, topics, data in emitted]
+    return out
+
+
+def _emitted(frame: Any, rest: Any, success: int) -> list[tuple[bytes, tuple[int, ...], bytes]]:
+    """The logs ``frame`` emits, its callees' (taken from ``rest`` in call order: in a batch every call
+    runs a frame) among its own at the calls' keys; none unless it succeeds."""
+    merged = [(key, [(frame.address, topics, data)]) for key, topics, data in frame.logs]
+    merged += [(call.key, _emitted(next(rest), rest, success)) for call in frame.calls]
+    merged.sort(key=lambda item: item[0])
+    return [log for _, logs in merged for log in logs] if frame.status == success else []
 
 
 # ---- export file ----------------------------------------------------------------------------------------

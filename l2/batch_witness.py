@@ -91,7 +91,7 @@ from l2.vm.gas import GAS_CODE_DEPOSIT, MAX_CODE_SIZE
 __all__ = [
     "ContractEffect", "BatchInputs", "TransferBatch", "ContractRun", "BatchWitness", "contract_effect",
     "deposit_records", "batch_inputs", "transfer_inputs", "inputs_from_transfers", "transfer_batch", "batch_traces",
-    "frame_result", "batch_witness",
+    "frame_result", "batch_witness", "statements_by_transaction",
 ]
 
 _PRECOMPILES = frozenset(PRECOMPILE_ADDRESSES)
@@ -141,18 +141,24 @@ class ContractEffect:
     accesses: tuple[AccessRecord, ...]
 
 
-def contract_effect(i: int, tx: Transaction, sender: bytes, run: VmStatement, gas_price: int | None = None,
-                    base_fee: int | None = None, block: Any = None) -> ContractEffect:
-    """Check that ``run`` is transaction ``i``'s frame and derive the transaction's effect (see the
-    module docstring); ValueError names the transaction and the first field that does not match.
+def contract_effect(i: int, tx: Transaction, sender: bytes, run: VmStatement | Sequence[VmStatement],
+                    gas_price: int | None = None, base_fee: int | None = None, block: Any = None) -> ContractEffect:
+    """Check that ``run`` is transaction ``i``'s frame (or its frames: the transaction's own, then its
+    callees' in call order) and derive the transaction's effect (see the module docstring); ValueError
+    names the transaction and the first field that does not match.
 
     Origin and chain id are always checked; ``gas_price`` (the effective price) and ``base_fee`` when
     given, the block number and timestamp when ``block`` (anything with ``number`` and ``timestamp``:
     a batch statement, a ``BlockEnv``) is — each against the default when the code cannot read it."""
+    frames = (run,) if isinstance(run, VmStatement) else tuple(run)
+    if not frames:
+        raise ValueError(f"transaction {i}: no execution statement")
+    run = frames[0]
     if tx.access_list:
         raise ValueError(f"transaction {i} has an access list: a contract transaction is proven from cold "
                          "storage only")
     deploy = tx.to is None
+    calls = len(frames) > 1 or bool(run.calls)
     if not deploy and bytes(tx.to) in _PRECOMPILES:
         raise ValueError(f"transaction {i} calls a precompile (its code is not EVM bytecode)")
     intrinsic = intrinsic_gas(tx)
@@ -165,9 +171,10 @@ def contract_effect(i: int, tx: Transaction, sender: bytes, run: VmStatement, ga
              "timestamp": block.timestamp if block is not None else None}
     held = _instructions(bytes(tx.data) if deploy else run.code)
     for name, want in reads.items():
-        if _PUSHED_BY[name] not in held:
+        if _PUSHED_BY[name] not in held and not calls:
             expected[name] = _UNREAD.get(name, sender)
         elif want is not None:
+            # with calls every frame states the transaction's values (its callees must match them)
             expected[name] = want
     if deploy:
         expected["code"] = bytes(tx.data)
@@ -181,10 +188,11 @@ def contract_effect(i: int, tx: Transaction, sender: bytes, run: VmStatement, ga
     unbound = [name for byte, name in _STATE_READS.items() if byte in held and (byte == 0x47 or run.accounts)]
     if unbound or run.accounts or run.self_balance:
         raise _unbound_reads(i, unbound[0] if unbound else "an account read")
-    # a frame with calls is put together with its callees' frames (l2.call_frames), and without a call
-    # the return data buffer is empty
-    if run.calls or any(size for _, size in run.returndata_sizes):
-        raise ValueError(f"transaction {i}: its execution statement makes calls, which this batch does not prove")
+    if calls:
+        return _called_effect(i, tx, sender, frames, block)
+    # without a call the return data buffer is empty
+    if any(size for _, size in run.returndata_sizes):
+        raise ValueError(f"transaction {i}: RETURNDATASIZE pushed a size with no call before it")
 
     success = run.status == SUCCESS
     executed = run.gas_used
@@ -212,6 +220,68 @@ def contract_effect(i: int, tx: Transaction, sender: bytes, run: VmStatement, ga
     else:
         old = new = _hash_int(run.code)
     return ContractEffect(address, success, gas_used, old, new, tuple(accesses))
+
+
+class _StatedWorld:
+    """The world as a transaction's frames state it — each callee's code, each slot's value at the
+    transaction's start — for :func:`l2.call_frames.compose`; the public accesses then bind every
+    such claim to the state table.  Balances are not read: the transaction's own value is the transfer
+    table's to prove, and a call sending value is refused before this."""
+
+    def __init__(self, frames: Sequence[VmStatement]):
+        self._codes: dict[bytes, bytes] = {}
+        self._slots: dict[tuple[bytes, int], int] = {}
+        for f in frames:
+            self._codes.setdefault(f.address, f.code)
+            for slot, value in f.storage_initial:
+                self._slots.setdefault((f.address, slot), value)
+
+    def code(self, address: bytes) -> bytes:
+        return self._codes.get(address, b"")
+
+    def balance(self, address: bytes) -> int:
+        return (1 << 256) - 1
+
+    def alive(self, address: bytes) -> bool:
+        raise ValueError("a call sending value is not proven in a batch yet")
+
+    def storage(self, address: bytes, slot: int) -> int:
+        return self._slots.get((address, slot), 0)
+
+
+def _called_effect(i: int, tx: Transaction, sender: bytes, frames: tuple[VmStatement, ...],
+                   block: Any) -> ContractEffect:
+    """The effect of a contract call whose code calls other contracts: the frames put together
+    (:func:`l2.call_frames.compose`) and bound to the state by public accesses — every slot any frame
+    touched, from its value at the transaction's start to its final value (a read when the transaction
+    fails), and a read of each callee's code hash (keccak of the code its frame ran)."""
+    from l2.call_frames import CompositionError, compose, transaction_warm_set
+
+    if tx.to is None:
+        raise ValueError(f"transaction {i}: a deployment whose code calls other contracts is not proven yet")
+    if any(c.value for f in frames for c in f.calls):
+        raise ValueError(f"transaction {i}: a call sending value is not proven in a batch yet")
+    coinbase = getattr(block, "fee_recipient", None) or getattr(block, "coinbase", None)
+    try:
+        comp = compose(frames, _StatedWorld(frames), sender, transaction_warm_set(sender, bytes(tx.to), coinbase))
+    except (CompositionError, ValueError) as exc:
+        raise ValueError(f"transaction {i}: {exc}") from None
+    if comp.touched_no_code:
+        raise ValueError(f"transaction {i}: a call to an account without code is not proven in a batch yet")
+    root = frames[0]
+    success = root.status == SUCCESS
+    used = intrinsic_gas(tx) + root.gas_used
+    gas_used = used - min(comp.refund if success else 0, used // REFUND_QUOTIENT)
+    accesses = []
+    for (address, slot), initial in sorted(comp.initial_storage.items()):
+        new = comp.storage.get((address, slot), initial) if success else initial
+        accesses.append(AccessRecord(storage_key(address, slot), initial, new, new != initial))
+    for address, code in sorted(comp.codes.items()):
+        if address != root.address:
+            h = _hash_int(code)
+            accesses.append(AccessRecord(account_key(address, Kind.CODE_HASH), h, h, False))
+    h = _hash_int(root.code)
+    return ContractEffect(root.address, success, gas_used, h, h, tuple(accesses))
 
 
 @dataclass(frozen=True, eq=False)
@@ -384,7 +454,8 @@ def batch_traces(transfers: Sequence[Any], fee_recipient: bytes, state_before: A
 
 @dataclass(frozen=True, eq=False)
 class ContractRun:
-    """One contract transaction's execution: its statement and the execution table's trace."""
+    """One frame of a contract transaction's execution (a transaction whose code calls other contracts
+    has one per frame, in call order): its statement and the execution table's trace."""
 
     index: int
     statement: VmStatement
@@ -432,8 +503,6 @@ def _run_witness(i: int, tx: Transaction, trace: Any, block_env: Any = None,
         listed = ", ".join(f"{name} at pc {pc}" for name, pc in bad[:3])
         more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
         raise ValueError(f"transaction {i} executes what the execution circuit does not prove: {listed}{more}")
-    if len(trace.calls) != 1:
-        raise ValueError(f"transaction {i} runs {len(trace.calls)} call frames (one is proven)")
     read = next((_STATE_READS[s.opcode] for s in trace.steps if s.opcode in _STATE_READS), None)
     if read is not None:
         raise _unbound_reads(i, read)
@@ -448,6 +517,30 @@ def _run_witness(i: int, tx: Transaction, trace: Any, block_env: Any = None,
         return build_vm_trace(frame.code, frame.gas, trace_to_steps(trace), status, gas_left, output, env=env)
     except WitnessError as exc:
         raise ValueError(f"transaction {i}: {exc}") from None
+
+
+def _frames_witness(i: int, trace: Any, block_env: Any, tx_env: Any) -> list[ContractRun]:
+    """Each frame's table of a contract call whose code calls other contracts (:mod:`l2.call_proofs`)."""
+    from l2.call_proofs import frame_witnesses
+
+    read = next((_STATE_READS[s.opcode] for s in trace.steps if s.opcode in _STATE_READS), None)
+    if read is not None:
+        raise _unbound_reads(i, read)
+    if trace.calls[0].is_create:
+        raise ValueError(f"transaction {i}: a deployment whose code calls other contracts is not proven yet")
+    try:
+        witnesses = frame_witnesses(trace, block_env, tx_env)
+    except ValueError as exc:
+        raise ValueError(f"transaction {i}: {exc}") from None
+    return [ContractRun(i, w.statement, w.matrix) for w in witnesses]
+
+
+def statements_by_transaction(runs: Sequence[ContractRun]) -> dict[int, tuple[VmStatement, ...]]:
+    """{tx index: its frames' statements in call order} of the contract runs (in transaction order)."""
+    out: dict[int, tuple[VmStatement, ...]] = {}
+    for r in runs:
+        out[r.index] = out.get(r.index, ()) + (r.statement,)
+    return out
 
 
 def batch_witness(txs_with_senders: Sequence[tuple[Transaction, bytes]], world_before: Any, block_env: Any,
@@ -495,12 +588,15 @@ def batch_witness(txs_with_senders: Sequence[tuple[Transaction, bytes]], world_b
         outcomes.append(outcome)
         if contract:
             # the run saw the executor's block and TxEnv(origin=sender, gas_price=effective price)
-            matrix, statement = _run_witness(i, tx, outcome.trace, block_env,
-                                             TxEnv(origin=sender, gas_price=outcome.effective_gas_price))
-            runs.append(ContractRun(i, statement, matrix))
+            tx_env = TxEnv(origin=sender, gas_price=outcome.effective_gas_price)
+            if len(outcome.trace.calls) > 1:
+                runs += _frames_witness(i, outcome.trace, block_env, tx_env)
+            else:
+                matrix, statement = _run_witness(i, tx, outcome.trace, block_env, tx_env)
+                runs.append(ContractRun(i, statement, matrix))
 
     inputs = batch_inputs(txs_with_senders, block_env.base_fee, coinbase, block_env.gas_limit,
-                          {r.index: r.statement for r in runs}, deposits, block_env)
+                          statements_by_transaction(runs), deposits, block_env)
     tx_rows = inputs.transfers.transfers[len(deposits):]
     for i, (outcome, gas, ok, record) in enumerate(zip(outcomes, inputs.gas_used, inputs.success, tx_rows)):
         if (gas, ok, record.fee) != (outcome.gas_used, outcome.success, outcome.fee):

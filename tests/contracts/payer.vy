@@ -2,7 +2,7 @@
 """
 @title Pays out of its own token balance through external calls
 @notice Calls a token contract (CALL for transfer, STATICCALL for balanceOf)
-        and keeps a count of payments.
+        and keeps a count of payments; held() only reads its token balance.
 """
 
 interface Token:
@@ -32,3 +32,9 @@ def try_pay(token: address, receiver: address, amount: uint256) -> bool:
     if ok:
         self.payments += 1
     return ok
+
+
+@external
+@view
+def held(token: address) -> uint256:
+    return staticcall Token(token).balanceOf(self)

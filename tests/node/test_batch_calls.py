@@ -1,0 +1,154 @@
+"""Batch proofs of contracts calling contracts: compiled Vyper ``payer.vy`` calling ``token.vy``.
+
+Batch 1 deploys the token (the whole supply to holder 0) and the payer; batch 2 funds the payer
+with tokens, then ``try_pay`` (a CALL of ``token.transfer``: the payer's and the token's storage
+change, the token logs a Transfer) and ``held`` (a STATICCALL of ``token.balanceOf``) — each a
+transaction of two frames, each frame proven by its own execution table and put together by the
+verifier (:func:`l2.call_frames.compose`).  Refused under an otherwise honest proof: a callee's
+statement whose storage write is dropped, a record whose cost or output is changed, a callee frame
+dropped, a callee's calldata changed, a STATICCALL callee that is handed value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+vyper = pytest.importorskip("vyper")
+
+from Crypto.Hash import keccak  # noqa: E402
+from eth_abi import encode as abi_encode  # noqa: E402
+from vyper.compiler.settings import Settings  # noqa: E402
+
+from l2.batch_proof import (batch_statement, decode_advice, encode_advice, frames_of, proven_logs, prove_batch,  # noqa: E402
+                            verify_batch)
+from l2.keccak_tables import keccak_table  # noqa: E402
+from l2.crypto import contract_address, dev_address, dev_private_key  # noqa: E402
+from l2.node import Node  # noqa: E402
+from l2.tx import DynamicFeeTx, encode, sign  # noqa: E402
+from verifier.errors import VerificationError  # noqa: E402
+from verifier.proof import ProofOptions  # noqa: E402
+
+CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
+FAST = ProofOptions(blowup=8, num_queries=24, grinding_bits=4, fri_remainder_log=2)
+CHAIN_ID = 1337
+SUPPLY = 10**24
+
+
+@lru_cache(maxsize=None)
+def initcode(name: str) -> bytes:
+    out = vyper.compile_code((CONTRACTS / f"{name}.vy").read_text(), output_formats=["bytecode"],
+                             settings=Settings(evm_version="cancun"))
+    return bytes.fromhex(out["bytecode"][2:])
+
+
+def call(signature: str, types: list[str], args: list) -> bytes:
+    return keccak.new(digest_bits=256, data=signature.encode()).digest()[:4] + abi_encode(types, args)
+
+
+def raw_tx(i: int, nonce: int, *, to: bytes | None, data: bytes, gas: int = 300_000) -> bytes:
+    tx = DynamicFeeTx(chain_id=CHAIN_ID, nonce=nonce, max_priority_fee_per_gas=0, max_fee_per_gas=2 * 10**9,
+                      gas=gas, to=to, value=0, data=data)
+    return encode(sign(tx, dev_private_key(i)))
+
+
+def address(i: int) -> str:
+    return "0x" + dev_address(i).hex()
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    home = tmp_path_factory.mktemp("calls") / "chain"
+    node = Node.init(home, dev_accounts=3)
+    token, payer = contract_address(dev_address(0), 0), contract_address(dev_address(0), 1)
+    node.submit_raw(raw_tx(0, 0, to=None, data=initcode("token") + abi_encode(["uint256"], [SUPPLY]), gas=2_000_000))
+    node.submit_raw(raw_tx(0, 1, to=None, data=initcode("payer"), gas=2_000_000))
+    assert node.seal().batch == 1
+    raws = [
+        raw_tx(0, 2, to=token, data=call("transfer(address,uint256)", ["address", "uint256"], [address(0)[:2] + payer.hex(), 500])),
+        raw_tx(1, 0, to=payer, data=call("try_pay(address,address,uint256)", ["address", "address", "uint256"],
+                                         ["0x" + token.hex(), address(2), 200])),
+        raw_tx(2, 0, to=payer, data=call("held(address)", ["address"], ["0x" + token.hex()])),
+    ]
+    for raw in raws:
+        node.submit_raw(raw)
+    sealed = node.seal()
+    assert sealed.batch == 2 and not sealed.skipped
+    yield node, token, payer, sealed
+    node.close()
+
+
+@pytest.fixture(scope="module")
+def proof(chain):
+    node, *_ = chain
+    return prove_batch(node, 2, FAST)
+
+
+def test_the_calls_ran_as_expected(chain):
+    node, token, payer, sealed = chain
+    assert [o.success for o in sealed.outcomes] == [True, True, True]
+    held = node.call(to=payer, data=call("held(address)", ["address"], ["0x" + token.hex()]))
+    assert int.from_bytes(held.output, "big") == 300
+
+
+def test_a_batch_with_calls_proves_and_verifies(chain, proof):
+    node, token, payer, sealed = chain
+    statement = batch_statement(node, 2)
+    verify_batch(statement, proof.proof, min_security=0)
+    runs, *_ = decode_advice(proof.proof)
+    assert len(runs[1]) == 2 and len(runs[2]) == 2          # try_pay and held: two frames each
+    assert runs[1][0].calls[0].kind == 0xF1 and runs[2][0].calls[0].kind == 0xFA
+    assert runs[1][1].address == token and runs[1][1].caller == payer
+    # the Transfer the token logged inside try_pay is the receipt's
+    logs = proven_logs(proof.proof)
+    receipt = node.transaction(sealed.tx_hashes[1])["logs"]
+    assert [("0x" + log.address.hex()) for log in logs[1]] == [r["address"].lower() for r in receipt] \
+        == ["0x" + token.hex()]
+
+
+def _with_frame(proof: bytes, index: int, frame: int, change) -> bytes:
+    runs, keccak_statement, _advice, multi = decode_advice(proof)
+    runs = dict(runs)
+    frames = list(runs[index])
+    frames[frame] = change(frames[frame])
+    runs[index] = tuple(frames)
+    return encode_advice(runs, keccak_statement) + multi
+
+
+def _record(change):
+    def apply(st):
+        first, *rest = st.calls
+        return dataclasses.replace(st, calls=(change(first), *rest))
+    return apply
+
+
+CHEATS = {
+    # the token's frame keeps its balances as they were: the callee's writes dropped
+    "callee-writes-dropped": (1, 1, lambda st: dataclasses.replace(st, storage_final=st.storage_initial)),
+    "cost-lowered": (1, 0, _record(lambda c: dataclasses.replace(c, cost=c.cost - 1))),
+    "output-changed": (2, 0, _record(lambda c: dataclasses.replace(c, output=bytes(31) + b"\x07"))),
+    "calldata-changed": (1, 1, lambda st: dataclasses.replace(st, calldata=st.calldata[:-1] + b"\x01")),
+    "static-callee-paid": (2, 1, lambda st: dataclasses.replace(st, value=1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHEATS))
+def test_changed_frames_are_refused(chain, proof, name):
+    node, *_ = chain
+    index, frame, change = CHEATS[name]
+    with pytest.raises(VerificationError):
+        verify_batch(batch_statement(node, 2), _with_frame(proof.proof, index, frame, change), min_security=0)
+
+
+def test_a_dropped_callee_frame_is_refused(chain, proof):
+    node, *_ = chain
+    runs, keccak_statement, _advice, multi = decode_advice(proof.proof)
+    runs = dict(runs)
+    runs[2] = runs[2][:1]
+    # the Keccak section of the frames that are left, so that only the missing frame is wrong
+    keccak_statement = keccak_table(frame for i in sorted(runs) for frame in frames_of(runs[i]))[0]
+    with pytest.raises(VerificationError, match="transaction 2: frame 0 call"):
+        verify_batch(batch_statement(node, 2), encode_advice(runs, keccak_statement) + multi, min_security=0)
