@@ -19,6 +19,14 @@ caller's public statement (:class:`circuits.vm.air.VmStatement` ``calls``):
       returned = the callee's gas left (+ 2300 stipend semantics: the callee got forwarded + 2300
                  when value ≠ 0), or everything it was given when the call did not go ahead
 
+A CREATE (0xF0) has a record of the same shape: it pops the value (its first row's word), then the
+initcode region (in_offset, in_size; no output region, no gas word), reads the initcode as a call
+reads its input (``input``), and pushes the new address (``to``, the address keccak(rlp([creator,
+nonce]))[12:]) when ``success``, else 0; ``output`` is the return data after it (empty, or the
+initcode's revert data), and
+
+      cost = 32000 + 2·⌈in_size/32⌉ (EIP-3860) + forwarded − returned,   forwarded = L − ⌊L/64⌋
+
 The table proves the record is what the step did given the callee's outcome; that the outcome is
 the callee's (its statement proven by its own table) and that the cost follows the rules above is
 checked where the frames are put together.
@@ -29,9 +37,10 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+CREATE = 0xF0
 CALL = 0xF1
 STATICCALL = 0xFA
-KINDS = (CALL, STATICCALL)
+KINDS = (CREATE, CALL, STATICCALL)
 WORD = 1 << 256
 
 
@@ -66,15 +75,21 @@ class CallRecord:
     success: int
     cost: int
     output: bytes
+    nonce: int = 0
+    """CREATE: the creator's nonce the address was derived from (0 for a call)."""
 
     def __post_init__(self):
         if self.kind not in KINDS:
-            raise ValueError("a call record's kind is CALL (0xf1) or STATICCALL (0xfa)")
+            raise ValueError("a call record's kind is CREATE (0xf0), CALL (0xf1) or STATICCALL (0xfa)")
+        if self.kind == CREATE and (self.gas or self.out_offset or self.out_size or self.to >= 1 << 160):
+            raise ValueError("a CREATE record has no gas word and no output region, and a 20-byte address")
         words = (self.gas, self.to, self.value, self.in_offset, self.in_size, self.out_offset, self.out_size)
         if not all(isinstance(w, int) and 0 <= w < WORD for w in words):
             raise ValueError("a call record's popped values are 256-bit words")
         if self.kind == STATICCALL and self.value:
             raise ValueError("STATICCALL sends no value")
+        if not isinstance(self.nonce, int) or not 0 <= self.nonce < 1 << 64 or (self.nonce and self.kind != CREATE):
+            raise ValueError("a call record's nonce is a CREATE's, below 2^64")
         if self.success not in (0, 1):
             raise ValueError("a call pushes 0 or 1")
         for name in ("key", "gas_before", "memory_before", "cost"):
@@ -89,6 +104,16 @@ class CallRecord:
             raise ValueError("a call's input is the in_size bytes it read")
         if len(self.output) >= 1 << 24:
             raise ValueError("a call's output must be shorter than 2^24 bytes")
+
+    @property
+    def head_word(self) -> int:
+        """The word the step's first row pops: the gas word of a call, the value of a CREATE."""
+        return self.value if self.kind == CREATE else self.gas
+
+    @property
+    def pushed(self) -> int:
+        """The word the step pushes: success (a call), the new address or 0 (CREATE)."""
+        return (self.to if self.success else 0) if self.kind == CREATE else self.success
 
     @property
     def address(self) -> bytes:
@@ -121,11 +146,12 @@ _WORDS = ("gas", "to", "value", "in_offset", "in_size", "out_offset", "out_size"
 
 def encode_call(record: CallRecord) -> bytes:
     """key u32 | kind u8 | 7 words | gas_before u32 | memory_before u32 | input | success u8 | cost u32 | output
-    (integers little-endian but the words, big-endian; byte strings with a u32 length)."""
+    | nonce u64 (integers little-endian but the words, big-endian; byte strings with a u32 length)."""
     return (struct.pack("<IB", record.key, record.kind)
             + b"".join(getattr(record, name).to_bytes(32, "big") for name in _WORDS)
             + struct.pack("<III", record.gas_before, record.memory_before, len(record.input)) + record.input
-            + struct.pack("<BII", record.success, record.cost, len(record.output)) + record.output)
+            + struct.pack("<BII", record.success, record.cost, len(record.output)) + record.output
+            + struct.pack("<Q", record.nonce))
 
 
 def decode_call(take) -> CallRecord:
@@ -135,4 +161,6 @@ def decode_call(take) -> CallRecord:
     gas_before, memory_before, n = struct.unpack("<III", take(12))
     data = take(n)
     success, cost, m = struct.unpack("<BII", take(9))
-    return CallRecord(key, kind, *words, gas_before, memory_before, data, success, cost, take(m))
+    output = take(m)
+    (nonce,) = struct.unpack("<Q", take(8))
+    return CallRecord(key, kind, *words, gas_before, memory_before, data, success, cost, output, nonce)

@@ -21,6 +21,7 @@ from functools import lru_cache
 import numpy as np
 import pytest
 from circuit_programs import STORAGE, push, push32
+from call_mutations import CALL_MUTATIONS, calls_bumps, calls_run
 
 from circuits.air import find_violations
 from circuits.extension import Ext
@@ -2381,6 +2382,7 @@ PROVED_BY_DEFAULT = {"mod_wraps_past_2_256", "slt_sign_bit_hidden", "add_result"
                      "mulmod_product_wraps", "exp_underpaid_bytes"}
 """The cheats whose refused proofs run in the default test run (the rest are marked slow)."""
 CATALOGUE.update({f.__name__[2:]: with_zero_tests(f) for f in STATE_READ_MUTATIONS})
+CATALOGUE.update({f.__name__[2:]: with_zero_tests(f) for f in CALL_MUTATIONS})
 PROVED_BY_DEFAULT |= {"cold_read_charged_warm", "tload_value_not_stored", "returndatacopy_out_of_bounds_succeeds"}
 
 
@@ -2497,7 +2499,8 @@ def test_every_constraint_catches_a_mutation(capsys):
                             (*memory_run(push(3) + push32(2**255 + 5) + b"\x04\x50" + push(2**200) + push(7) + b"\x02\x50"
                                          + push(5) + push(13) + b"\x06\x50\x00"), mul_bumps),
                             (*signed_run(), signed_bumps), (*reads_run(), reads_bumps),
-                            (*linked_run(), linked_bumps), (*state_reads_run(), state_reads_bumps)):
+                            (*linked_run(), linked_bumps), (*state_reads_run(), state_reads_bumps),
+                            (*calls_run(), calls_bumps)):
         assert not local_violations(base, range(base.shape[0]))
         listed = bumps(base)
         for (label, *_), caught in zip(listed, bumped_violations(base, listed)):
