@@ -59,7 +59,6 @@ from circuits.vm import exp, linked, modular
 from circuits.vm import accounts, calls, gaps, returndata, transient
 from circuits.vm import linked_witness
 from circuits.vm.call_record import CallRecord, encode_call
-from circuits.vm.call_record import memory_words as region_words
 from circuits.vm.expr import Constraint
 from circuits.vm.layout import (AUX_EXP, AUX_MREQ, AUX_REQ, AUX_S, AUX_S2, AUX_SREQ, AUX_SVER, RF, SUCC, AUX_TW, AUX_WIDTH, CLK, GAS, HALTED, LASTW, MAX_GAS,
                                 MQ, MS, PC, SP, STATUS, T_E, WIDTH, Row, sel)
@@ -209,9 +208,6 @@ class VmStatement:
         if (not all(isinstance(c, CallRecord) for c in self.calls) or keys != sorted(set(keys))
                 or not all(k < MAX_KEY for k in keys)):
             raise ValueError("calls: call records with distinct increasing keys below 2^24")
-        for c in self.calls:
-            if c.memory_after != max(c.memory_after_input, region_words(c.out_offset, c.written)):
-                raise ValueError(f"the call at {c.key} grows memory past its written output: not proven")
 
     @property
     def subset(self) -> EntrySubset:

@@ -1,4 +1,4 @@
-"""CALL and STATICCALL: the caller's side of a call, matched against a public call record.
+"""CALL, STATICCALL and CREATE: the caller's side of a call, matched against a public call record.
 
 The callee runs in a frame of its own, proven by its own table; this table proves what the caller's
 step did, given the callee's outcome, against the statement's ``calls``
@@ -8,9 +8,13 @@ its pc:
     CALL / STATICCALL   pops the gas word (W0); needs 7 / 6 words (an underflow is proven as for any
                         opcode); no static gas; looks up (TAG_CALL, clk, 0, chunks(W0))
     CALLARG × 6 / × 5   each pops one word (W0) and looks up
-                        (TAG_CALLARG, key, tidx, chunks(W0), 0, gas, ms, cpsrc, cpsize, cprem);
+                        (TAG_CALLARG, key, tidx, chunks(W0), 0, gas, ms, cpsrc, cpsize, cprem, 0,
+                         cpdst, xcall);
                         tidx runs 1…6 (CALL: to, value, in_offset, in_size, out_offset, out_size) or
-                        2…6 (STATICCALL: to, in_offset, in_size, out_offset, out_size)
+                        2…6 (STATICCALL: to, in_offset, in_size, out_offset, out_size); the last
+                        (out_size, xcall = 1 when it is not 0) grows memory over the output region
+                        [cpdst = out_offset, + out_size) as the EVM does before the call, touching
+                        no byte (:mod:`circuits.vm.memory`)
     COPYUNIT × k        (kind kcall) read the input [in_offset, in_offset + in_size) from memory into
                         once-entries (TAG_CALLIN, key, position, …), as a LOG's data
                         (:mod:`circuits.vm.reads`), paying only their memory expansion
@@ -18,6 +22,10 @@ its pc:
                         (TAG_CALLEND, key, 0, chunks(W2), 0, gas, ms, cpdst, cpsize, cprem, ccost)
     COPYUNIT × m        (kind kret) write output[:n] at out_offset, each unit's word looked up in
                         once-entries (TAG_CALLOUT, key, position, …), paying their memory expansion
+
+A CREATE runs on the same rows: its head pops the value, two CALLARG rows (tidx 5, 6) the initcode's
+offset and size, its units read the initcode, CALLEND pushes the new address (or 0) and no unit
+writes (its record has no output region).
 
 **Why the table holds the record.**  The key is the head's clk: the head sets cpid' = clk, and CALLARG
 rows, units and CALLEND carry it (the copy rules carry cpid from unit to unit; here from CALLARG to
@@ -28,13 +36,11 @@ the CPU's before the step (CALLARG rows cost nothing and touch no memory).  The 
 copy registers the input units start from (src = in_offset, size = remaining = in_size): the units'
 positions are the entries', so they read exactly the input region (as LOG's data units do).  CALLEND
 follows the last CALLARG or the input's last unit; its lookup pins the gas and memory size after
-the input was read (so the units paid exactly the input's expansion), the pushed word (success, a
-range-checked word equal to the entry's 0 or 1), the gas it takes (ccost = the record's cost) and the
-registers the write units start from (dst = out_offset, size = remaining = n).  CALLEND stays at the
-pc exactly when write units follow, and they write exactly output[:n] at out_offset (their entries,
-each looked up once).  The output region's expansion is what the write units pay: the statement
-refuses a record whose output region ends past the memory both its input read and its written
-output reach (:class:`circuits.vm.air.VmStatement`), as this table could not grow memory that far.
+both regions grew memory (so the last CALLARG row and the units paid exactly the EVM's expansion to
+the larger end), the pushed word (success, a range-checked word equal to the entry's 0 or 1), the gas
+it takes (ccost = the record's cost) and the registers the write units start from (dst = out_offset,
+size = remaining = n).  CALLEND stays at the pc exactly when write units follow, and they write
+exactly output[:n] at out_offset (their entries, each looked up once) inside memory already grown.
 """
 
 from __future__ import annotations
@@ -47,11 +53,11 @@ from circuits.vm.expr import Constraint
 from circuits.vm.layout import Row
 from circuits.vm.opcodes import Group
 
-HEADS = (Group.CALL, Group.STATICCALL)
+HEADS = (Group.CALL, Group.STATICCALL, Group.CREATE)
 
 
 def heads(row: Row) -> Any:
-    return row.s(Group.CALL) + row.s(Group.STATICCALL)
+    return row.s(Group.CALL) + row.s(Group.STATICCALL) + row.s(Group.CREATE)
 
 
 def stays(row: Row) -> Any:
@@ -76,10 +82,13 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
         Constraint("call kinds only on units", (cur.kcall + cur.kret) * (1 - cur.s(Group.COPYUNIT)), 2, True),
         Constraint("a call's output units write", cur.kret * copy.reads(cur), 2, True),
         Constraint("ccost only on CALLEND", cur.ccost * (1 - end), 2, True),
+        Constraint("xcall is 0 or 1", cur.xcall * (1 - cur.xcall), 2, True),
+        Constraint("xcall only on CALLARG", cur.xcall * (1 - arg), 2, True),
         # the rows of a call, in order
         Constraint("a call continues on CALLARG", head * ok * (1 - arg_next), 3, False),
         Constraint("CALLARG follows a call or a CALLARG", arg_next * (1 - head - arg), 2, False),
-        Constraint("the first argument's index", head * ok * (nxt.tidx - 1 - cur.s(Group.STATICCALL)), 3, False),
+        Constraint("the first argument's index",
+                   head * ok * (nxt.tidx - 1 - cur.s(Group.STATICCALL) - cur.s(Group.CREATE) * 4), 3, False),
         Constraint("argument indices count up", arg * arg_next * (nxt.tidx - cur.tidx - 1), 3, False),
         Constraint("after a CALLARG: a CALLARG, a unit or CALLEND", arg * (1 - arg_next - unit_next - end_next),
                    2, False),

@@ -19,8 +19,8 @@ from circuits.vm.opcodes import GROUP_OF_BYTE, Group
 COPY_GROUPS = {int(Group.CALLDATACOPY), int(Group.CODECOPY), int(Group.MCOPY)}
 READ_GROUPS = {int(Group.KECCAK256), int(Group.LOG)}
 REGISTERS = ("dst", "src", "rem", "size", "kcd", "kcode", "kmc", "cpid", "u_rw", "u_rb", "u_ww", "u_wb", "lastu",
-             "lastr", "read_of", "khash", "klog", "tidx", "kcall", "kret", "ccost")
-CALL_GROUPS = {int(Group.CALL), int(Group.STATICCALL)}
+             "lastr", "read_of", "khash", "klog", "tidx", "kcall", "kret", "ccost", "xcall")
+CALL_GROUPS = {int(Group.CALL), int(Group.STATICCALL), int(Group.CREATE)}
 
 
 @dataclass
@@ -49,6 +49,7 @@ class CopyRows:
     kcall: np.ndarray
     kret: np.ndarray
     ccost: np.ndarray
+    xcall: np.ndarray
     calls: tuple = ()
     """The call records of the expanded CALL and STATICCALL steps, keyed by their head rows."""
 
@@ -146,7 +147,7 @@ def _expand_call(s, out: list, push_regs, record_type):
     """A CALL or STATICCALL step (its record in ``s.call``): the head (the gas word), a CALLARG row per
     other word, the input's read units, CALLEND (success pushed, the record's cost), the output's write
     units (:mod:`circuits.vm.calls`).  Returns the record with its key, the head's row."""
-    from circuits.vm.tables import call_first_arg
+    from circuits.vm.tables import LAST_ARG, call_first_arg
 
     record = replace(s.call, key=len(out))
     key, sp = record.key, s.stack_pointer_before
@@ -154,9 +155,12 @@ def _expand_call(s, out: list, push_regs, record_type):
     push_regs()
     src, size = (record.in_offset, record.in_size) if record.in_size else (0, 0)
     first = call_first_arg(record.kind)
+    region = record.out_offset if record.out_size else 0
     for i, word in enumerate(s.pops[1:]):
         out.append(record_type(s.pc, s.opcode, 0, sp - 1 - i, (word,), (), group=int(Group.CALLARG)))
-        push_regs(tidx=first + i, cpid=key, src=src, size=size, rem=size)
+        # the out_size row (the last) grows memory over the output region when it is not empty
+        grows = int(first + i == LAST_ARG and record.kind != 0xF0 and record.out_size != 0)
+        push_regs(tidx=first + i, cpid=key, src=src, size=size, rem=size, dst=region, xcall=grows)
     sp_after = sp - len(s.pops)
     lengths = units_of(size)
     done = 0
@@ -167,7 +171,7 @@ def _expand_call(s, out: list, push_regs, record_type):
         done += length
     n = record.written
     dst = record.out_offset if n else 0
-    out.append(record_type(s.pc, s.opcode, 0, sp_after, (), (record.success,), group=int(Group.CALLEND)))
+    out.append(record_type(s.pc, s.opcode, 0, sp_after, (), (record.pushed,), group=int(Group.CALLEND)))
     push_regs(cpid=key, dst=dst, size=n, rem=n, ccost=record.cost)
     done = 0
     lengths = units_of(n)

@@ -17,8 +17,10 @@ which one access instance answers at time clk: W1 is the 32 bytes memory holds a
 (MLOAD), or the word written there (MSTORE), or the word whose low byte is written there (MSTORE8).
 
 **Expansion gas.**  The state carries ms (memory size in 32-byte words) and mq = ⌊ms²/512⌋.  With
-xa = [the step is an access that completes, or a RETURN/REVERT with data] (mret for the latter, both
-columns), len = 32, 1 or size, and the unused W2 bytes as witness:
+xa = [the step is an access that completes, a RETURN/REVERT with data, or the CALLARG row of a call's
+non-empty output region] (mret and xcall for the last two, asking the chiplet for nothing; the
+region's offset is W0 = out_size and its length cpdst = out_offset, so the end is the region's),
+len = 32, 1, size or cpdst, and the unused W2 bytes as witness:
 
     offset + len = 32 · ew − rr,        rr, 31 − rr bytes, ew 3 bytes        ew = ⌈(offset + len)/32⌉
     need = xa · ew
@@ -89,7 +91,7 @@ def expansion_gas(cur: Row, nxt: Row) -> Any:
 
 
 def request_numerator(row: Row) -> Any:
-    return row.xa - row.mret
+    return row.xa - row.mret - row.xcall
 
 
 def request_fp(row: Row, betas: list) -> Any:
@@ -110,11 +112,12 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
     xa, mret, grow, need = cur.xa, cur.mret, cur.mg, cur.need
     returns = E.total(cur.s(g) for g in RETURNS)
     length = (E.total(cur.s(g) * n for g, n in ACCESS_LENGTH.items()) + returns * size(cur)
-              + (cur.u_rw + cur.u_ww) * 32 + cur.u_rb + cur.u_wb)
+              + (cur.u_rw + cur.u_ww) * 32 + cur.u_rb + cur.u_wb + cur.xcall * cur.cpdst)
     ew = E.packed(w2[EW:EW + 3])
     a, b, r, u = _parts(cur)
     out = [
-        Constraint("xa = completing access or RETURN/REVERT with data", xa - access(cur) - mret, 2, True),
+        Constraint("xa = completing access, RETURN/REVERT with data or a call's output region",
+                   xa - access(cur) - mret - cur.xcall, 2, True),
         Constraint("mret = RETURN/REVERT with data", mret - returns * E.ok(cur) * (1 - cur.zflag2), 3, True),
         Constraint("memory offset below 2^24", xa * E.total(cur.w0[3:]), 2, True),
         Constraint("returned size below 2^24", mret * E.total(cur.w1[3:]), 2, True),

@@ -109,6 +109,7 @@ class Group(IntEnum):
     STATICCALL = 77
     CALLARG = 78
     CALLEND = 79
+    CREATE = 80
 
 
 UNPROVEN = 0
@@ -255,6 +256,8 @@ SPECS: dict[Group, GroupSpec] = {
     Group.STATICCALL: GroupSpec("calls", (0xFA,), 0, 6, -1, 1, 0),
     Group.CALLARG: GroupSpec("calls", (), 0, 1, -1, 1, 0),
     Group.CALLEND: GroupSpec("calls", (), 0, 0, 1, 0, 1, p2_depth=0),
+    # CREATE pops the value, then CALLARG rows pop the initcode's offset and size; the rest as a call's
+    Group.CREATE: GroupSpec("calls", (0xF0,), 0, 3, -1, 1, 0),
 }
 
 GROUP_OF_BYTE: list[int] = [UNPROVEN] * 256

@@ -54,7 +54,7 @@ def _name(step: Any) -> str:
     return name if isinstance(name, str) else f"0x{step.opcode:02x}"
 
 
-CALLS = (Group.CALL, Group.STATICCALL)
+CALLS = (Group.CALL, Group.STATICCALL, Group.CREATE)
 
 
 def unproven_steps(trace: Any, frames: bool = False) -> list[tuple[str, int]]:

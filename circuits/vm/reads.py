@@ -59,7 +59,7 @@ from circuits.vm import expr as E
 from circuits.vm.expr import Constraint
 from circuits.vm.layout import Row
 from circuits.vm.opcodes import Group
-from circuits.vm.tables import (CALL_COST, CALL_GAS, CALL_MS, CALL_REM, CALL_SIZE, CALL_SRC, CHUNKS, ONCE, READ_AT,
+from circuits.vm.tables import (CALL_COST, CALL_DST, CALL_GAS, CALL_X, CALL_MS, CALL_REM, CALL_SIZE, CALL_SRC, CHUNKS, ONCE, READ_AT,
                                 READ_BYTE, READ_CHUNKS, READ_KEY, TAG_CALL, TAG_CALLARG, TAG_CALLEND, TAG_CALLIN,
                                 TAG_CALLOUT, TAG_HASH, TAG_HASHDATA, TAG_LOG, TAG_LOGDATA, TAG_LOGTOPIC, TAG_RDSIZE)
 
@@ -122,7 +122,8 @@ def lookup(cur: Row, betas: list) -> tuple[Any, Any]:
     fields = {READ_KEY: key, READ_AT: at, READ_BYTE: (cur.u_rb + cur.u_wb) * cur.w1[31],
               CALL_GAS: (arg + end) * cur.gas, CALL_MS: (arg + end) * cur.ms,
               CALL_SRC: arg * cur.cpsrc + end * cur.cpdst, CALL_SIZE: (arg + end) * cur.cpsize,
-              CALL_REM: (arg + end) * cur.cprem, CALL_COST: cur.ccost}
+              CALL_REM: (arg + end) * cur.cprem, CALL_COST: cur.ccost, CALL_DST: arg * cur.cpdst,
+              CALL_X: cur.xcall}
     fields.update({READ_CHUNKS + k: c for k, c in enumerate(chunks)})
     order = sorted(fields)
     fp = E.lincomb([betas[i] for i in order] + [betas[ONCE]], [fields[i] for i in order] + [1]) + tag

@@ -16,11 +16,11 @@ from circuits.field import P
 from circuits.vm import layout as L
 from circuits.vm.opcodes import Group
 from circuits.vm.reads import HASH_WORD_GAS, LOG_BYTE_GAS
-from circuits.vm.tables import (CALL_COST, CALL_GAS, CALL_MS, CALL_REM, CALL_SIZE, CALL_SRC, CHUNKS, READ_AT, READ_BYTE,
+from circuits.vm.tables import (CALL_COST, CALL_DST, CALL_GAS, CALL_X, CALL_MS, CALL_REM, CALL_SIZE, CALL_SRC, CHUNKS, READ_AT, READ_BYTE,
                                 READ_CHUNKS, READ_KEY, TAG_CALL, TAG_CALLARG, TAG_CALLEND, TAG_CALLIN, TAG_CALLOUT,
                                 TAG_HASH, TAG_HASHDATA, TAG_LOG, TAG_LOGDATA, TAG_LOGTOPIC, TAG_RDSIZE, hit_counts)
 
-LOOKUP_FIELDS = CALL_COST + 1
+LOOKUP_FIELDS = CALL_X + 1
 """Fields of a read tuple before the once flag: tag, key, size/index/position, 11 chunks, byte, and a
 call's gas, memory size, registers and cost."""
 
@@ -95,7 +95,7 @@ def lookups(Ti: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     s_hash, s_log, topic = col(L.sel(Group.KECCAK256)), col(L.sel(Group.LOG)), col(L.sel(Group.LOGTOPIC))
     khash, klog, u_rw, u_rb = col(L.KHASH), col(L.KLOG), col(L.U_RW), col(L.U_RB)
     kcall, kret, u_ww, u_wb = col(L.KCALL), col(L.KRET), col(L.U_WW), col(L.U_WB)
-    call = (col(L.sel(Group.CALL)) + col(L.sel(Group.STATICCALL))) % P
+    call = (col(L.sel(Group.CALL)) + col(L.sel(Group.STATICCALL)) + col(L.sel(Group.CREATE))) % P
     arg, end, s_rds = col(L.sel(Group.CALLARG)), col(L.sel(Group.CALLEND)), col(L.sel(Group.RETURNDATASIZE))
     err = (col(L.E_OOG) + col(L.E_UF) + col(L.E_OF) + col(L.E_JD) + col(L.sel(Group.INVALID)) + col(L.E_RD)) % P
     step = (s_hash + s_log) % P
@@ -129,6 +129,8 @@ def lookups(Ti: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     out[:, CALL_SIZE] = both * T[:, L.CPSIZE] % P
     out[:, CALL_REM] = both * T[:, L.CPREM] % P
     out[:, CALL_COST] = T[:, L.CCOST]
+    out[:, CALL_DST] = arg * T[:, L.CPDST] % P
+    out[:, CALL_X] = T[:, L.XCALL]
     return num[at], out
 
 

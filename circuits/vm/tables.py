@@ -576,13 +576,15 @@ def transient_entries(slots: tuple) -> np.ndarray:
 
 # ---- calls and the return data buffer (circuits.vm.calls, circuits.vm.returndata) -----------------------
 
-CALL_GAS, CALL_MS, CALL_SRC, CALL_SIZE, CALL_REM, CALL_COST = (READ_BYTE + k for k in range(1, 7))
+CALL_GAS, CALL_MS, CALL_SRC, CALL_SIZE, CALL_REM, CALL_COST, CALL_DST, CALL_X = (READ_BYTE + k for k in range(1, 9))
 """Fields after the chunks and byte of a CALLARG or CALLEND tuple: the CPU's gas and memory size on the
-row, the copy registers (cpsrc or cpdst, cpsize, cprem), and CALLEND's cost (its ugas)."""
+row, the copy registers (cpsrc or cpdst, cpsize, cprem), CALLEND's cost (ccost), and a CALLARG row's
+cpdst (the output region's offset) and xcall."""
 CALL_ARG_WORDS = {0xF1: ("to", "value", "in_offset", "in_size", "out_offset", "out_size"),
-                  0xFA: ("to", "in_offset", "in_size", "out_offset", "out_size")}
-"""The words a call's CALLARG rows pop after the gas word, in pop order (tidx 1… for CALL, 2… for
-STATICCALL, so both end at tidx 6)."""
+                  0xFA: ("to", "in_offset", "in_size", "out_offset", "out_size"),
+                  0xF0: ("in_offset", "in_size")}
+"""The words a call's CALLARG rows pop after its first word (a call's gas word, a CREATE's value), in pop
+order: tidx 1… for CALL, 2… for STATICCALL, 5… for CREATE, so all end at tidx 6."""
 LAST_ARG = 6
 
 
@@ -593,32 +595,36 @@ def call_first_arg(kind: int) -> int:
 def call_entries(calls: tuple) -> np.ndarray:
     """For each :class:`~circuits.vm.call_record.CallRecord`:
 
-    (TAG_CALL, key, 0, chunks(gas word))                                       the head
-    (TAG_CALLARG, key, tidx, chunks(word), 0, gas, ms, src, size, size)        each other popped word
+    (TAG_CALL, key, 0, chunks(gas word or CREATE's value))                     the head
+    (TAG_CALLARG, key, tidx, chunks(word), 0, gas, ms, src, size, size, 0, dst, x)  each other popped word
     the input's units (TAG_CALLIN, key, position, …)                           as a LOG's data
-    (TAG_CALLEND, key, 0, chunks(success), 0, gas₁, ms₁, dst, n, n, cost)      CALLEND
+    (TAG_CALLEND, key, 0, chunks(pushed), 0, gas₁, ms₁, dst, n, n, cost)       CALLEND (success, or the
+                                                                               new address or 0)
     the written output's units (TAG_CALLOUT, key, position, …)
 
     with gas, ms the caller's gas and memory size at the step, src = in_offset and size = in_size
-    (both 0 when the input is empty), gas₁ = gas − (C(ms₁) − C(ms)) and ms₁ the memory size once the
-    input is read, dst = out_offset and n = min(out_size, len(output)) (both 0 when nothing is
-    written)."""
+    (both 0 when the input is empty), dst = out_offset (0 when out_size is), x = 1 on the out_size
+    row when out_size ≠ 0, gas₁ = gas − (C(ms₁) − C(ms)) and ms₁ the memory size once both regions
+    grew it, n = min(out_size, len(output)) (dst and n 0 when nothing is written)."""
     from circuits.vm.call_record import memory_gas
 
     rows = []
     for c in calls:
-        head = _header(TAG_CALL, c.key, 0, c.gas)
+        head = _header(TAG_CALL, c.key, 0, c.head_word)
         rows.append(head)
         src, size = (c.in_offset, c.in_size) if c.in_size else (0, 0)
         first = call_first_arg(c.kind)
+        region = c.out_offset if c.out_size else 0
         for i, name in enumerate(CALL_ARG_WORDS[c.kind]):
             row = _header(TAG_CALLARG, c.key, first + i, getattr(c, name))
-            row[0, [CALL_GAS, CALL_MS, CALL_SRC, CALL_SIZE, CALL_REM]] = (c.gas_before, c.memory_before, src, size, size)
+            grows = int(name == "out_size" and c.out_size != 0)
+            row[0, [CALL_GAS, CALL_MS, CALL_SRC, CALL_SIZE, CALL_REM, CALL_DST, CALL_X]] = (
+                c.gas_before, c.memory_before, src, size, size, region, grows)
             rows.append(row)
         rows.append(read_entries(TAG_CALLIN, c.key, c.input))
-        ms1 = c.memory_after_input
+        ms1 = c.memory_after
         n = c.written
-        end = _header(TAG_CALLEND, c.key, 0, c.success)
+        end = _header(TAG_CALLEND, c.key, 0, c.pushed)
         end[0, [CALL_GAS, CALL_MS, CALL_SRC, CALL_SIZE, CALL_REM, CALL_COST]] = (
             c.gas_before - memory_gas(ms1) + memory_gas(c.memory_before), ms1, c.out_offset if n else 0, n, n, c.cost)
         rows.append(end)

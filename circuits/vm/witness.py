@@ -113,7 +113,7 @@ def _operands(group: Group, n: int, pops: tuple[int, ...], pushes: tuple[int, ..
     if group in (Group.GT, Group.SGT):
         return pops[0], pops[1], (pops[1] - pops[0]) & M256
     if group in (Group.ISZERO, Group.POP, Group.JUMP, Group.LOGTOPIC, Group.RDSIZE, Group.CALL, Group.STATICCALL,
-                 Group.CALLARG):
+                 Group.CALLARG, Group.CREATE):
         return pops[0], 0, 0
     if group in (Group.JUMPI, Group.RETURN, Group.REVERT, Group.LOG, Group.RETURNDATACOPY):
         return pops[0], pops[1], 0
@@ -334,12 +334,15 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     size_word = w1[:, :3] @ np.array([1, 256, 65536])
     returns = kind == MWIT.KIND_RETURN
     kind[returns & (w1.sum(axis=1) == 0)] = MWIT.KIND_NONE  # RETURN/REVERT with no output
+    # a call's out_size row grows memory over the output region, touching nothing (as RETURN's expansion)
+    kind[copies.xcall == 1] = MWIT.KIND_RETURN
     touches = kind != MWIT.KIND_NONE
     if np.any(touches & (w0[:, 3:].sum(axis=1) != 0)) or np.any(returns & touches & (w1[:, 3:].sum(axis=1) != 0)):
         raise WitnessError("a memory offset or returned size of 2^24 or more is not proven by this circuit")
     mem_offset = np.where(touches, w0[:, :3] @ np.array([1, 256, 65536]), 0)
     length = MWIT.LENGTH_OF_KIND[kind] + np.where(kind == MWIT.KIND_RETURN, size_word, 0)
     length[is_unit & (copies.u_rb == 1)] = 1  # a 1-byte read expands memory by its byte only
+    length[copies.xcall == 1] = copies.dst[copies.xcall == 1]
     if output_offset is None:
         output_offset = int(mem_offset[-1]) if kind[-1] == MWIT.KIND_RETURN else 0
     elif check_ranges:
@@ -524,8 +527,10 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     T[live, L.STAY] = copy_step | nonzero_size | (is_unit & (copies.lastu == 0)) | (read_head & continued) | opens
     T[live, L.KHASH], T[live, L.KLOG], T[live, L.TIDX] = copies.khash, copies.klog, copies.tidx
     T[live, L.KCALL], T[live, L.KRET], T[live, L.CCOST] = copies.kcall, copies.kret, copies.ccost
+    T[live, L.XCALL] = copies.xcall
     # a call's head, its CALLARG rows and its input's last unit hold the pc; CALLEND when units follow
-    call_rows = (np.isin(group, [int(Group.CALL), int(Group.STATICCALL)]) & (ok == 1)) | (group == int(Group.CALLARG))
+    call_rows = (np.isin(group, [int(Group.CALL), int(Group.STATICCALL), int(Group.CREATE)]) & (ok == 1))
+    call_rows |= group == int(Group.CALLARG)
     call_rows |= (copies.kcall == 1) & (copies.lastu == 1)
     call_rows |= (group == int(Group.CALLEND)) & np.concatenate([group[1:] == int(Group.COPYUNIT), [False]])
     T[live, L.STAY] |= call_rows

@@ -106,12 +106,16 @@ def test_call_to_an_account_without_code():
     assert rec.success == 1 and rec.output == b"" and rec.address == NO_CODE
 
 
-def test_output_region_past_the_written_output_is_refused():
-    """An empty output into a region past memory: the EVM grows memory that no unit of the table
-    touches, so the run is not proven (the witness refuses it)."""
+def test_output_region_past_memory_with_nothing_written():
+    """An empty output into a region past memory (a call to an account without code, or a callee that
+    reverts with no data): the out_size row grows memory over the region as the EVM does."""
     code = call_code(CALL, NO_CODE, 0, 0, 0, 32) + b"\x50\x00"
-    with pytest.raises(ValueError):
-        frame_witnesses(record(code), BlockEnv(), TxEnv(SENDER, 0))
+    ((_, st),) = proven_frames(code)
+    (rec,) = st.calls
+    assert rec.written == 0 and rec.memory_before == 0 and rec.memory_after == 1
+    code = call_code(CALL, CALLEE, 0, 0, 64, 32) + b"\x59\x50\x50\x00"  # MSIZE after the call: 96
+    frames = proven_frames(code, {CALLEE: callee_code(0, True)})
+    assert frames[0][1].calls[0].memory_after == 3 and frames[0][1].calls[0].success == 0
 
 
 def test_call_with_value():
