@@ -78,6 +78,7 @@ from circuits.transfer_air import (
     transfer_trace,
 )
 from circuits.vm.air import VmStatement
+from circuits.vm.call_record import CREATE
 from circuits.vm.opcodes import SUCCESS
 from l2.crypto import contract_address, keccak256
 from l2.executor import REFUND_QUOTIENT
@@ -223,18 +224,30 @@ def contract_effect(i: int, tx: Transaction, sender: bytes, run: VmStatement | S
 
 
 class _StatedWorld:
-    """The world as a transaction's frames state it — each callee's code, each slot's value at the
-    transaction's start — for :func:`l2.call_frames.compose`; the public accesses then bind every
-    such claim to the state table.  Balances are not read: the transaction's own value is the transfer
-    table's to prove, and a call sending value is refused before this."""
+    """The world as a transaction's frames state it — each callee's code, each slot's value and each
+    creator's nonce at the transaction's start — for :func:`l2.call_frames.compose`; the public
+    accesses then bind every such claim to the state table.  Balances are not read: the transaction's
+    own value is the transfer table's to prove, and a call sending value is refused before this."""
 
     def __init__(self, frames: Sequence[VmStatement]):
         self._codes: dict[bytes, bytes] = {}
         self._slots: dict[tuple[bytes, int], int] = {}
+        self._nonces: dict[bytes, int] = {}
+        created = {c.address for f in frames for c in f.calls if c.kind == CREATE}
         for f in frames:
-            self._codes.setdefault(f.address, f.code)
+            if f.address not in created:         # an initcode frame runs at an address without code
+                self._codes.setdefault(f.address, f.code)
             for slot, value in f.storage_initial:
                 self._slots.setdefault((f.address, slot), value)
+            for c in f.calls:
+                if c.kind == CREATE:             # the first CREATE of a creator states its nonce then
+                    self._nonces.setdefault(f.address, c.nonce)
+
+    def nonce(self, address: bytes) -> int:
+        return self._nonces.get(address, 0)
+
+    def unused(self, address: bytes) -> bool:
+        return True   # a created account's nonce is bound 0 → 1 and its code hash 0 → its code's
 
     def code(self, address: bytes) -> bytes:
         return self._codes.get(address, b"")
@@ -254,7 +267,9 @@ def _called_effect(i: int, tx: Transaction, sender: bytes, frames: tuple[VmState
     """The effect of a contract call whose code calls other contracts: the frames put together
     (:func:`l2.call_frames.compose`) and bound to the state by public accesses — every slot any frame
     touched, from its value at the transaction's start to its final value (a read when the transaction
-    fails), and a read of each callee's code hash (keccak of the code its frame ran)."""
+    fails), a read of each callee's code hash (keccak of the code its frame ran), each creator's nonce
+    from its start to its end, and each created contract's nonce 0 → 1 and code hash 0 → keccak of its
+    runtime."""
     from l2.call_frames import CompositionError, compose, transaction_warm_set
 
     if tx.to is None:
@@ -280,6 +295,12 @@ def _called_effect(i: int, tx: Transaction, sender: bytes, frames: tuple[VmState
         if address != root.address:
             h = _hash_int(code)
             accesses.append(AccessRecord(account_key(address, Kind.CODE_HASH), h, h, False))
+    for address, (start, end) in sorted(comp.nonces.items()):
+        accesses.append(AccessRecord(account_key(address, Kind.NONCE), start, end, end != start))
+    for address, runtime in sorted(comp.created.items()):
+        accesses.append(AccessRecord(account_key(address, Kind.NONCE), 0, 1, True))
+        # the address held no account (its leaves 0): CREATE at a funded address is not proven yet
+        accesses.append(AccessRecord(account_key(address, Kind.CODE_HASH), 0, _hash_int(runtime), True))
     h = _hash_int(root.code)
     return ContractEffect(root.address, success, gas_used, h, h, tuple(accesses))
 

@@ -1,9 +1,10 @@
 """Execution tables for a run with calls: one table per frame, linked by call records.
 
-A transaction whose code calls other contracts is proven frame by frame (:mod:`circuits.vm.calls`):
+A transaction whose code calls other contracts or creates them is proven frame by frame
+(:mod:`circuits.vm.calls`):
 :func:`frame_witnesses` splits the recorded run (:func:`l2.call_frames.split_frames`), writes each
 frame's steps — each completed CALL or STATICCALL with its :class:`~circuits.vm.call_record.CallRecord`
-— into that frame's execution table, and returns the tables and their statements in execution order;
+(and CREATE) — into that frame's execution table, and returns the tables and their statements in execution order;
 :func:`l2.call_frames.compose` is what a verifier runs over those statements.
 """
 
@@ -43,7 +44,7 @@ def frame_steps(run: FrameRun, trace: ExecutionTrace) -> list[StepRecord]:
     out = []
     for s in run.steps:
         op = s.storage_ops[0] if s.storage_ops else None
-        call = next(records) if s.opcode in (0xF1, 0xFA) and s.error is None else None
+        call = next(records) if s.opcode in (0xF0, 0xF1, 0xFA) and s.error is None else None
         out.append(StepRecord(s.pc, s.opcode, s.gas_before, s.stack_pointer_before, s.pops, s.pushes, s.error,
                               slot_before=op.value_before if op else 0, slot_warm=op.warm_before if op else False,
                               account=s.account, call=call))
@@ -67,9 +68,10 @@ def frame_witnesses(trace: ExecutionTrace, block_env: BlockEnv, tx_env: TxEnv) -
     out = []
     for run in split_frames(trace):
         c = run.context
+        status, gas_left, output = run.result()  # a creation's: its initcode's own end
         try:
-            matrix, statement = build_trace(c.code, c.gas, frame_steps(run, trace), c.status, c.gas_left,
-                                            c.output, env=_environment(run, block_env, tx_env))
+            matrix, statement = build_trace(c.code, c.gas, frame_steps(run, trace), status, gas_left,
+                                            output, env=_environment(run, block_env, tx_env))
         except (WitnessError, ValueError) as error:
             raise ValueError(f"frame {run.index} (address 0x{c.address.hex()}): {error}") from None
         out.append(FrameWitness(run, matrix, statement))

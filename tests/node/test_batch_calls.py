@@ -1,12 +1,17 @@
-"""Batch proofs of contracts calling contracts: compiled Vyper ``payer.vy`` calling ``token.vy``.
+"""Batch proofs of contracts calling contracts: compiled Vyper ``payer.vy`` calling ``token.vy``, and
+``factory.vy`` deploying tokens with CREATE.
 
-Batch 1 deploys the token (the whole supply to holder 0) and the payer; batch 2 funds the payer
-with tokens, then ``try_pay`` (a CALL of ``token.transfer``: the payer's and the token's storage
-change, the token logs a Transfer) and ``held`` (a STATICCALL of ``token.balanceOf``) — each a
-transaction of two frames, each frame proven by its own execution table and put together by the
-verifier (:func:`l2.call_frames.compose`).  Refused under an otherwise honest proof: a callee's
-statement whose storage write is dropped, a record whose cost or output is changed, a callee frame
-dropped, a callee's calldata changed, a STATICCALL callee that is handed value.
+Batch 1 deploys the token (the whole supply to holder 0), the payer and the factory; batch 2 funds
+the payer with tokens, then ``try_pay`` (a CALL of ``token.transfer``: the payer's and the token's
+storage change, the token logs a Transfer), ``held`` (a STATICCALL of ``token.balanceOf``), a
+``try_pay`` of more than the payer holds (the token reverts with no data: False, nothing kept) and
+the factory's ``deploy`` of a token (CREATE: the child's constructor mints to the factory and logs,
+the factory records the child and logs Deployed) — each a transaction of two frames, each frame
+proven by its own execution table and put together by the verifier (:func:`l2.call_frames.compose`).  Refused under an otherwise honest proof: a callee's
+statement whose storage write is dropped, a reverted callee claiming success, a record whose cost or
+output is changed, a callee handed more than 63/64 of the gas, a callee frame dropped, a callee's
+calldata changed, a STATICCALL callee that is handed value, a CREATE at another address or from
+another nonce, the created code changed.
 """
 
 from __future__ import annotations
@@ -64,14 +69,20 @@ def chain(tmp_path_factory):
     home = tmp_path_factory.mktemp("calls") / "chain"
     node = Node.init(home, dev_accounts=3)
     token, payer = contract_address(dev_address(0), 0), contract_address(dev_address(0), 1)
+    factory = contract_address(dev_address(0), 2)
     node.submit_raw(raw_tx(0, 0, to=None, data=initcode("token") + abi_encode(["uint256"], [SUPPLY]), gas=2_000_000))
     node.submit_raw(raw_tx(0, 1, to=None, data=initcode("payer"), gas=2_000_000))
+    node.submit_raw(raw_tx(0, 2, to=None, data=initcode("factory"), gas=2_000_000))
     assert node.seal().batch == 1
     raws = [
-        raw_tx(0, 2, to=token, data=call("transfer(address,uint256)", ["address", "uint256"], [address(0)[:2] + payer.hex(), 500])),
+        raw_tx(0, 3, to=token, data=call("transfer(address,uint256)", ["address", "uint256"], [address(0)[:2] + payer.hex(), 500])),
         raw_tx(1, 0, to=payer, data=call("try_pay(address,address,uint256)", ["address", "address", "uint256"],
                                          ["0x" + token.hex(), address(2), 200])),
         raw_tx(2, 0, to=payer, data=call("held(address)", ["address"], ["0x" + token.hex()])),
+        raw_tx(1, 1, to=payer, data=call("try_pay(address,address,uint256)", ["address", "address", "uint256"],
+                                         ["0x" + token.hex(), address(2), 10**6])),
+        raw_tx(2, 1, to=factory, data=call("deploy(bytes,uint256)", ["bytes", "uint256"], [initcode("token"), 777]),
+               gas=3_000_000),
     ]
     for raw in raws:
         node.submit_raw(raw)
@@ -89,9 +100,18 @@ def proof(chain):
 
 def test_the_calls_ran_as_expected(chain):
     node, token, payer, sealed = chain
-    assert [o.success for o in sealed.outcomes] == [True, True, True]
+    assert [o.success for o in sealed.outcomes] == [True, True, True, True, True]
     held = node.call(to=payer, data=call("held(address)", ["address"], ["0x" + token.hex()]))
     assert int.from_bytes(held.output, "big") == 300
+    assert int.from_bytes(sealed.outcomes[3].result.output, "big") == 0          # try_pay of too much: False
+    child = contract_address(factory_of(node), 1)
+    assert int.from_bytes(sealed.outcomes[4].result.output, "big") == int.from_bytes(child, "big")
+    minted = node.call(to=child, data=call("balanceOf(address)", ["address"], ["0x" + factory_of(node).hex()]))
+    assert int.from_bytes(minted.output, "big") == 777
+
+
+def factory_of(node) -> bytes:
+    return contract_address(dev_address(0), 2)
 
 
 def test_a_batch_with_calls_proves_and_verifies(chain, proof):
@@ -107,6 +127,12 @@ def test_a_batch_with_calls_proves_and_verifies(chain, proof):
     receipt = node.transaction(sealed.tx_hashes[1])["logs"]
     assert [("0x" + log.address.hex()) for log in logs[1]] == [r["address"].lower() for r in receipt] \
         == ["0x" + token.hex()]
+    # the factory's deploy: the child's Transfer, then the factory's Deployed, as the receipt lists them
+    assert runs[4][0].calls[0].kind == 0xF0 and len(runs[4]) == 2
+    receipt = node.transaction(sealed.tx_hashes[4])["logs"]
+    assert [("0x" + log.address.hex(), [hex(int.from_bytes(t, "big")) for t in log.topics]) for log in logs[4]] \
+        == [(r["address"].lower(), [hex(int(t, 16)) for t in r["topics"]]) for r in receipt]
+    assert len(logs[4]) == 2 and logs[4][1].address == factory_of(node)
 
 
 def _with_frame(proof: bytes, index: int, frame: int, change) -> bytes:
@@ -132,6 +158,16 @@ CHEATS = {
     "output-changed": (2, 0, _record(lambda c: dataclasses.replace(c, output=bytes(31) + b"\x07"))),
     "calldata-changed": (1, 1, lambda st: dataclasses.replace(st, calldata=st.calldata[:-1] + b"\x01")),
     "static-callee-paid": (2, 1, lambda st: dataclasses.replace(st, value=1)),
+    "call-gas-above-63/64": (1, 1, lambda st: dataclasses.replace(st, gas_limit=st.gas_limit + 1000,
+                                                                  gas_used=st.gas_used + 1000)),
+    # the token's frame reverted (try_pay of too much); its statement claims success instead
+    "reverted-callee-claims-success": (3, 1, lambda st: dataclasses.replace(st, status=1,
+                                                                             storage_final=st.storage_initial)),
+    "create-at-another-address": (4, 0, _record(lambda c: dataclasses.replace(c, to=c.to ^ 1))),
+    "create-nonce-changed": (4, 0, _record(lambda c: dataclasses.replace(c, nonce=c.nonce + 1))),
+    "created-code-changed": (4, 1, lambda st: dataclasses.replace(st, output=st.output[:-1] + bytes([st.output[-1] ^ 1]))),
+    "child-gas-above-63/64": (4, 1, lambda st: dataclasses.replace(st, gas_limit=st.gas_limit + 1000,
+                                                                   gas_used=st.gas_used + 1000)),
 }
 
 

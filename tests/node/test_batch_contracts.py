@@ -16,8 +16,8 @@ access bus or by the state table's start at R_prev (slow).  A table stating anot
 code hash for a call does not close the access bus against the state table.  Creations that fail
 after their run succeeded (the code deposit's gas, EIP-170, EIP-3541) and a refund above the
 EIP-3529 cap are priced from the statements exactly as the executor applies them.  What the
-circuits do not prove — a CREATE (``prove_batch`` and ``l2 batch prove`` name the transaction, the
-opcode and its pc), a deployment whose initcode calls, an access list, a deployment to an address
+circuits do not prove — a KECCAK256 out of gas on its words (``prove_batch`` and ``l2 batch prove``
+name the transaction, the opcode and its pc), a deployment whose initcode calls, an access list, a deployment to an address
 that holds an account, a contract that is the fee recipient — is refused before proving.
 """
 
@@ -67,7 +67,7 @@ RECIPIENT = b"\x42" * 20
 CAP = 1000
 EF_INIT = bytes.fromhex("60ef60005360016000f3")      # returns b"\xef": the creation fails (EIP-3541)
 STOP_INIT = bytes.fromhex("600060005360016000f3")    # returns b"\x00": a contract whose code is STOP
-CALLER_RUNTIME = bytes.fromhex("5f5f5f5f5f5f5f5f5ff000")  # 9 × PUSH0; CREATE(0, 0, 0); STOP
+CALLER_RUNTIME = bytes.fromhex("621000005f2000")  # KECCAK256(0, 2^20): out of gas on its words, not proven
 CALLER_INIT = bytes([0x60, len(CALLER_RUNTIME), 0x80, 0x60, 9, 0x5F, 0x39, 0x5F, 0xF3]) + CALLER_RUNTIME
 """CODECOPY(0, 9, n); RETURN(0, n) with the runtime after these 9 bytes."""
 
@@ -351,7 +351,7 @@ def test_the_state_proof_binds_the_called_code(chain, witness):
 @pytest.fixture(scope="module")
 def caller_chain(tmp_path_factory):
     """Batch 1: the deployment of a contract (provable: its initcode only copies and returns), then a
-    call of it, which runs CREATE — outside the execution circuit's set."""
+    call of it, whose KECCAK256 runs out of gas past its static cost — which the circuit does not prove."""
     home = tmp_path_factory.mktemp("caller") / "chain"
     node = Node.init(home, dev_accounts=2)
     contract = contract_address(dev_address(0), 0)
@@ -364,10 +364,10 @@ def caller_chain(tmp_path_factory):
 
 def test_an_unproven_opcode_is_refused_naming_the_transaction(caller_chain, cli):
     with Node.open(caller_chain) as node:
-        with pytest.raises(BatchProofError, match=r"transaction 1: .*CREATE at pc 9"):
+        with pytest.raises(BatchProofError, match=r"transaction 1 executes .*KECCAK256 \(out of gas .*\) at pc 5"):
             prove_batch(node, 1, FAST)
     refused = cli(caller_chain, "batch", "prove", "1")
-    assert refused.exit_code == 1 and "transaction 1" in refused.stderr and "CREATE" in refused.stderr
+    assert refused.exit_code == 1 and "transaction 1" in refused.stderr and "KECCAK256" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
 
 

@@ -1,9 +1,10 @@
 """Call frames: split recorded runs into frames and put their statements back together.
 
-Each run is a real transaction in the VM (hand-written bytecode, and the Vyper payer calling the
-token); every frame becomes a statement built from its own steps, the way its execution table states
-it, and :func:`l2.call_frames.compose` must reproduce the VM's gas, refund, logs, storage and value
-transfers from the statements alone — and reject each altered statement with its reason.
+Each run is a real transaction in the VM (hand-written bytecode, the Vyper payer calling the token,
+the Vyper factory creating tokens); every frame becomes a statement built from its own steps, the way
+its execution table states it, and :func:`l2.call_frames.compose` must reproduce the VM's gas, refund,
+logs, storage, value transfers, created code and nonces from the statements alone — and reject each
+altered statement with its reason.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import dataclasses
 import pytest
 
 from circuits.vm.air import VmStatement
-from circuits.vm.call_record import STATICCALL
+from circuits.vm.call_record import CREATE, STATICCALL
 from l2.call_frames import (
     CompositionError,
     FrameRun,
@@ -27,7 +28,7 @@ from l2.call_frames import (
 from l2.state.world import Account, WorldState
 from l2.vm import Message, Op, TxEnv, begin_transaction, compute_contract_address, process_message_call
 from l2.vm.trace import ExecutionTrace, TraceRecorder
-from vm_contracts import TRANSFER, address_hex, calldata, compile_contract
+from vm_contracts import DEPLOYED, TRANSFER, address_hex, calldata, compile_contract
 from vm_reference import BLOCK, CONTRACT, GAS_PRICE, ORIGIN, push, push_args
 
 ECHO = b"\xe1" * 20
@@ -114,10 +115,13 @@ def execute(state: WorldState, origin: bytes, target: bytes, data: bytes = b"", 
     return Run(tracer.trace, before, state, origin, target, gas)
 
 
-def run_code(code: bytes, balance: int = 0, storage: dict[int, int] | None = None, value: int = 0) -> Run:
+def run_code(code: bytes, balance: int = 0, storage: dict[int, int] | None = None, value: int = 0,
+             extra: dict[bytes, Account] | None = None, gas: int = GAS) -> Run:
     accounts = helpers()
-    accounts[CONTRACT] = Account(balance=balance, code=code, storage=dict(storage or {}))
-    return execute(WorldState(accounts), ORIGIN, CONTRACT, value=value)
+    # a contract's nonce starts at 1 (EIP-161): its first CREATE uses nonce 1
+    accounts[CONTRACT] = Account(nonce=1, balance=balance, code=code, storage=dict(storage or {}))
+    accounts.update(extra or {})
+    return execute(WorldState(accounts), ORIGIN, CONTRACT, value=value, gas=gas)
 
 
 def sstore_refund(original: int, current: int, new: int) -> int:
@@ -136,7 +140,8 @@ def sstore_refund(original: int, current: int, new: int) -> int:
 def statement(frame: FrameRun, run: Run) -> VmStatement:
     """The statement the frame's execution table proves, built from its steps (keys: step positions)."""
     context = frame.context
-    status = STATUS[context.status]
+    status_name, gas_left, output = frame.result()
+    status = STATUS[status_name]
     initial: dict[int, int] = {}
     final: dict[int, int] = {}
     transient: set[int] = set()
@@ -158,8 +163,8 @@ def statement(frame: FrameRun, run: Run) -> VmStatement:
             sizes.append((position, step.pushes[0]))
     success = status == 1
     return VmStatement(
-        code=context.code, gas_limit=context.gas, status=status, gas_used=context.gas - context.gas_left,
-        output=context.output, output_offset=frame.steps[-1].pops[0] if context.output else 0,
+        code=context.code, gas_limit=context.gas, status=status, gas_used=context.gas - gas_left,
+        output=output, output_offset=frame.steps[-1].pops[0] if output else 0,
         calldata=context.calldata, caller=context.caller, value=context.value, address=context.address,
         storage_initial=tuple(sorted(initial.items())), storage_final=tuple(sorted(final.items())) if success else (),
         refund=refund if success else 0, origin=run.origin, gas_price=GAS_PRICE, chain_id=BLOCK.chain_id,
@@ -196,6 +201,15 @@ def assert_reproduces(run: Run):
     for address, code in out.codes.items():
         assert run.before.get_code(address) == code
     assert all(not run.before.get_code(a) for a in out.touched_no_code)
+    created = {c.address for c in run.trace.calls if c.is_create and run.after.get_nonce(c.address)}
+    assert set(out.created) == created
+    for address, code in out.created.items():
+        assert not run.before.get_code(address) and not run.before.get_nonce(address)
+        # nonce 1, or more when the new contract created in turn
+        assert run.after.get_code(address) == code
+        assert run.after.get_nonce(address) == out.nonces.get(address, (0, 1))[1]
+    for address, (start, end) in out.nonces.items():
+        assert (run.before.get_nonce(address), run.after.get_nonce(address)) == (start, end)
     return out
 
 
@@ -315,12 +329,6 @@ def test_call_record_input_from_memory_when_no_frame_ran():
         call_record(step, None)
 
 
-def test_create_is_refused():
-    run = run_code(push_args(0, 0, 0) + b"\xf0\x00")
-    with pytest.raises(ValueError, match="CREATE is not proven yet"):
-        split_frames(run.trace)
-
-
 # ------------------------------------------------------------------------------ composing
 
 
@@ -377,13 +385,14 @@ def test_compose_vyper_payer_calls_token():
     out = assert_reproduces(run)
     assert out.status == 1 and len(split_frames(run.trace)) == 2
     assert out.logs == [(token, (TRANSFER, word(payer), word(CAROL)), (10).to_bytes(32, "big"))]
-    # the token reverts on overspending with no data; try_pay goes on, but its output region (32 bytes
-    # at 384, past memory) is grown with nothing written there: the caller's table cannot state that
+    # the token reverts on overspending with no data; try_pay goes on, its output region (32 bytes at
+    # 384, past memory) grown with nothing written there
     run = execute(state, BOB, payer, calldata("try_pay(address,address,uint256)", address_hex(token),
                                                address_hex(CAROL), 10**9))
     assert run.result.status == "success" and [c.status for c in run.trace.calls] == ["success", "revert"]
-    with pytest.raises(ValueError, match="grows memory past"):
-        statements(run)
+    record = statements(run)[0].calls[0]
+    assert record.success == 0 and record.memory_after > record.memory_after_input and not record.written
+    assert assert_reproduces(run).logs == []
     # pay() calls the token twice (transfer, then balanceOf): its storage is read by two frames
     run = execute(state, BOB, payer, calldata("pay(address,address,uint256)", address_hex(token),
                                                address_hex(CAROL), 10))
@@ -500,14 +509,14 @@ def test_rejects_reentrancy():
     rejected(run, statements(run), "frame 1 call at key .*: reentrancy into c0de")
 
 
-def test_rejects_output_region_past_the_written_bytes():
-    run = run_code(call(ECHO, out_off=1024, out_size=32) + b"\x50\x00")
-    with pytest.raises(ValueError, match="grows memory past"):
-        statements(run)  # the statement itself refuses it
-    root = split_frames(run.trace)[0]
-    frames = [statement(dataclasses.replace(root, calls=[]), run), statement(split_frames(run.trace)[1], run)]
-    object.__setattr__(frames[0], "calls", call_records(root, run.trace))  # past the statement's own check
-    rejected(run, frames, "frame 0 call at key .*: the output region grows memory")
+def test_compose_output_region_past_the_written_bytes():
+    """The output region grows memory past what the call writes (the EVM grows it before the call)."""
+    run = run_code(call(ECHO, in_size=4, out_off=1024, out_size=64) + b"\x50\x59" + push(0) + b"\x52"
+                   + push_args(0, 32) + b"\xf3")
+    assert int.from_bytes(run.result.output, "big") == 1088
+    record = statements(run)[0].calls[0]
+    assert record.memory_after == 34 and record.written == 4
+    assert_reproduces(run)
 
 
 def test_rejects_returndatacopy_and_account_reads_with_calls():
@@ -521,3 +530,313 @@ def test_rejects_depth_past_the_limit(nested):
     run, frames = nested
     with pytest.raises(CompositionError, match="would pass depth 1024"):
         compose(frames, StateView(run.before), run.origin, transaction_warm_set(run.origin, run.target), depth0=1023)
+
+
+# ------------------------------------------------------------------------------ CREATE
+
+RET42 = bytes.fromhex("602a5f5260205ff3")
+"""Runtime: return the word 42."""
+CREATOR = b"\xeb" * 20
+CREATOR_REVERTING = b"\xec" * 20
+STATIC_CREATOR = b"\xed" * 20
+
+
+def deployer(runtime: bytes, prefix: bytes = b"") -> bytes:
+    """Initcode: ``prefix``, then return ``runtime`` (at most 32 bytes) as the code to deposit."""
+    n = len(runtime)
+    return prefix + bytes([0x5F + n]) + runtime + b"\x5f\x52" + push_args(32 - n, n) + b"\xf3"
+
+
+STORING = deployer(RET42, prefix=bytes.fromhex("345f55"))
+"""Initcode: store CALLVALUE at slot 0, then deploy RET42."""
+
+
+def store_bytes(data: bytes, offset: int = 0) -> bytes:
+    """MSTORE ``data`` at ``offset`` (a 32-byte word at a time; the last one zero-padded)."""
+    code = b""
+    for i in range(0, len(data), 32):
+        code += b"\x7f" + data[i : i + 32].ljust(32, b"\x00") + push(offset + i) + b"\x52"
+    return code
+
+
+def create(initcode: bytes, value: int = 0, offset: int = 0) -> bytes:
+    """CREATE from ``initcode`` written at ``offset``, leaving the pushed address (or 0) on the stack."""
+    return store_bytes(initcode, offset) + push_args(value, offset, len(initcode)) + b"\xf0"
+
+
+def returns_top() -> bytes:
+    """MSTORE the top of the stack at 0 and RETURN those 32 bytes."""
+    return push(0) + b"\x52" + push_args(0, 32) + b"\xf3"
+
+
+def created_at(nonce: int, creator: bytes = CONTRACT) -> bytes:
+    return compute_contract_address(creator, nonce)
+
+
+def creators() -> dict[bytes, Account]:
+    return {
+        # CREATE(STORING) and return the address
+        CREATOR: Account(nonce=1, code=create(STORING) + returns_top()),
+        # CREATE(STORING), then revert
+        CREATOR_REVERTING: Account(nonce=1, code=create(STORING) + b"\x50\x5f\x5f\xfd"),
+        # CREATE with empty initcode (fails when static)
+        STATIC_CREATOR: Account(nonce=1, code=push_args(0, 0, 0) + b"\xf0\x00"),
+    }
+
+
+def run_creating(code: bytes, balance: int = 0, extra: dict[bytes, Account] | None = None, gas: int = GAS) -> Run:
+    return run_code(code, balance=balance, extra={**creators(), **(extra or {})}, gas=gas)
+
+
+def test_factory_deploys_a_token_with_create():
+    """The Vyper factory creates a token (constructor: mint to the factory, log Transfer), then logs
+    Deployed: two frames, the token's storage written by its initcode, the factory's nonce 1 → 2."""
+    state = WorldState({ALICE: Account(balance=10**18), BOB: Account(balance=10**18)})
+    factory_init, _ = compile_contract("factory")
+    token_init, token_runtime = compile_contract("token")
+    factory = deploy(state, ALICE, factory_init)
+    run = execute(state, BOB, factory, calldata("deploy(bytes,uint256)", token_init, 777), gas=3_000_000)
+    assert run.result.status == "success"
+    child = compute_contract_address(factory, 1)
+    frames = split_frames(run.trace)
+    assert [(f.index, f.parent, f.context.is_create) for f in frames] == [(0, None, False), (1, 0, True)]
+    assert frames[0].calls == [1] and frames[0].addresses == {frames[0].call_steps()[0][1].index: child}
+    out = assert_reproduces(run)
+    assert out.created == {child: token_runtime}
+    assert out.nonces == {factory: (1, 2)}
+    assert out.logs == [(child, (TRANSFER, 0, word(factory)), (777).to_bytes(32, "big")),
+                        (factory, (DEPLOYED, word(child)), b"")]
+    assert any(address == child for address, _ in out.storage) and out.storage[(factory, 0)] == 1
+    record = statements(run)[0].calls[0]
+    assert (record.kind, record.address, record.success, record.output, record.gas) == (CREATE, child, 1, b"", 0)
+    assert record.pushed == word(child)
+    child_statement = statements(run)[1]
+    assert child_statement.code == record.input and child_statement.output == token_runtime
+    assert child_statement.storage_initial and all(v == 0 for _, v in child_statement.storage_initial)
+
+
+def test_create_empty_initcode_runs_no_frame():
+    run = run_creating(create(b"") + returns_top())
+    address = created_at(1)
+    assert run.trace.calls[1].is_create and not run.trace.calls[1].code
+    frames = split_frames(run.trace)
+    assert len(frames) == 1 and frames[0].calls == [None]
+    record = statements(run)[0].calls[0]
+    assert record.success == 1 and record.address == address and record.input == b""
+    out = assert_reproduces(run)
+    assert out.created == {address: b""} and out.nonces == {CONTRACT: (1, 2)}
+
+
+def test_create_initcode_that_reverts_with_data():
+    initcode = bytes.fromhex("60015f55") + bytes.fromhex("602a5f5260205ffd")  # SSTORE(0, 1), revert 42
+    run = run_creating(create(initcode) + b"\x50\x3d" + returns_top())
+    frames = statements(run)
+    assert [f.status for f in frames] == [1, 2]
+    record = frames[0].calls[0]
+    assert record.success == 0 and record.pushed == 0 and record.output == (42).to_bytes(32, "big")
+    assert record.address == created_at(1)  # the address is stated even though nothing was created
+    assert [n for _, n in frames[0].returndata_sizes] == [32]
+    out = assert_reproduces(run)
+    assert out.created == {} and out.nonces == {CONTRACT: (1, 2)}  # the nonce moves all the same
+    assert out.storage[(created_at(1), 0)] == 0
+
+
+def test_create_initcode_that_errors_loses_the_gas():
+    run = run_creating(create(b"\x60\x01\xfe") + returns_top())
+    frames = statements(run)
+    assert [f.status for f in frames] == [1, 3]
+    record = frames[0].calls[0]
+    assert record.success == 0 and record.output == b""
+    assert record.cost == 32000 + 2 + frames[1].gas_limit  # nothing comes back
+    out = assert_reproduces(run)
+    assert out.created == {} and out.nonces == {CONTRACT: (1, 2)}
+
+
+@pytest.mark.parametrize("initcode", [
+    deployer(b"\xef\x00"),
+    bytes.fromhex("612710") + b"\x5f\xf3",  # return 10000 zero bytes: a 2,000,000 gas deposit
+], ids=["ef-prefix", "deposit-unaffordable"])
+def test_create_whose_deposit_fails_is_undone(initcode):
+    """The initcode succeeds (its statement says so) but the creation fails after it: like an error."""
+    initcode = bytes.fromhex("60015f55") + initcode  # a write, undone with the creation
+    run = run_creating(create(initcode) + returns_top())
+    assert run.trace.calls[1].status == "error"
+    frames = statements(run)
+    assert [f.status for f in frames] == [1, 1] and frames[1].output
+    assert frames[1].storage_final == ((0, 1),)
+    record = frames[0].calls[0]
+    assert record.success == 0 and record.output == b"" and record.cost == 32000 + 2 * 1 + frames[1].gas_limit
+    out = assert_reproduces(run)
+    assert out.created == {} and out.storage[(created_at(1), 0)] == 0 and out.nonces == {CONTRACT: (1, 2)}
+
+
+def test_create_with_value_and_one_that_cannot_pay():
+    """CREATE with value 5 (the initcode stores CALLVALUE), then one asking more than the balance
+    (pushed 0, no nonce move, its address still computed), then one at that same address."""
+    code = create(STORING, value=5) + b"\x50" + create(STORING, value=10**6) + b"\x50"
+    code += create(STORING, value=1) + returns_top()
+    run = run_creating(code, balance=100)
+    frames = split_frames(run.trace)
+    assert frames[0].calls == [1, None, 2]
+    records = statements(run)[0].calls
+    assert [(r.success, r.address, r.value) for r in records] == [
+        (1, created_at(1), 5), (0, created_at(2), 10**6), (1, created_at(2), 1)]
+    out = assert_reproduces(run)
+    assert out.balances == [(CONTRACT, created_at(1), 5), (CONTRACT, created_at(2), 1)]
+    assert out.storage == {(created_at(1), 0): 5, (created_at(2), 0): 1}
+    assert out.created == {created_at(1): RET42, created_at(2): RET42} and out.nonces == {CONTRACT: (1, 3)}
+
+
+def test_two_creates_from_one_creator():
+    run = run_creating(create(STORING) + b"\x50" + create(deployer(RET42)) + returns_top())
+    out = assert_reproduces(run)
+    records = statements(run)[0].calls
+    assert [r.pushed for r in records] == [word(created_at(1)), word(created_at(2))]
+    assert out.nonces == {CONTRACT: (1, 3)} and set(out.created) == {created_at(1), created_at(2)}
+
+
+def test_initcode_that_creates():
+    """The initcode creates an empty contract (the new account's nonce starts at 1), then deploys RET42."""
+    run = run_creating(create(deployer(RET42, prefix=push_args(0, 0, 0) + b"\xf0\x50")) + returns_top())
+    inner = created_at(1, created_at(1))
+    assert statements(run)[1].calls[0].address == inner
+    out = assert_reproduces(run)
+    assert out.created == {created_at(1): RET42, inner: b""}
+    assert out.nonces == {CONTRACT: (1, 2), created_at(1): (0, 2)}
+
+
+def test_create_then_call_the_created_contract():
+    """The created runtime is the code a later CALL runs in the same transaction."""
+    code = create(deployer(RET42)) + b"\x50" + call(created_at(1), out_off=0, out_size=32) + b"\x50"
+    code += push_args(0, 32) + b"\xf3"
+    run = run_creating(code)
+    assert run.result.output == (42).to_bytes(32, "big")
+    frames = statements(run)
+    assert [f.code for f in frames] == [run.before.get_code(CONTRACT), deployer(RET42), RET42]
+    out = assert_reproduces(run)
+    assert out.codes == {CONTRACT: run.before.get_code(CONTRACT)}  # the created code is not the state's
+    assert out.created == {created_at(1): RET42}
+    # the created contract's frame must run the runtime, not anything else
+    rejected(run, replace_frame(frames, 2, code=RET42 + b"\x00"), "frame 2: code is not the code at")
+
+
+def test_create_inside_a_frame_that_reverts():
+    """CREATOR_REVERTING creates, then reverts: the nonce bump and the creation go with it; CREATOR
+    creates for good after."""
+    code = call(CREATOR_REVERTING, out_size=0) + b"\x50" + call(CREATOR, out_size=32) + b"\x50"
+    code += push_args(0, 32) + b"\xf3"
+    run = run_creating(code)
+    frames = statements(run)
+    assert [(f.address, f.status) for f in frames] == [
+        (CONTRACT, 1), (CREATOR_REVERTING, 2), (created_at(1, CREATOR_REVERTING), 1), (CREATOR, 1),
+        (created_at(1, CREATOR), 1)]
+    out = assert_reproduces(run)
+    assert out.nonces == {CREATOR_REVERTING: (1, 1), CREATOR: (1, 2)}
+    assert out.created == {created_at(1, CREATOR): RET42}
+    assert out.storage[(created_at(1, CREATOR_REVERTING), 0)] == 0
+    # a second creation at the reverted one's address is not proven yet
+    again = call(CREATOR_REVERTING, out_size=0) + b"\x50" + call(CREATOR_REVERTING, out_size=0) + b"\x50\x00"
+    run = run_creating(again)
+    assert [f.address for f in statements(run)][1:] == [CREATOR_REVERTING, created_at(1, CREATOR_REVERTING)] * 2
+    rejected(run, statements(run), "frame 3 CREATE at key .*: 0x.* was created earlier in the transaction")
+
+
+def test_create_collision_is_refused_and_moves_the_nonce():
+    """The first CREATE meets an account with a nonce (pushed 0, gas kept, nonce moves); the second,
+    asking too much value, computes its address from the moved nonce (enough gas for both: a
+    collision keeps all but a 64th of it)."""
+    run = run_creating(create(STORING) + b"\x50" + create(STORING, value=10**6) + b"\x00",
+                       extra={created_at(1): Account(nonce=1)}, gas=3_000_000)
+    assert run.result.status == "success"
+    frames = split_frames(run.trace)
+    assert frames[0].calls == [None, None]
+    records = statements(run)[0].calls
+    assert [(r.success, r.address) for r in records] == [(0, created_at(1)), (0, created_at(2))]
+    rejected(run, statements(run), "CREATE at key .*: 0x.* already holds code, a nonce or storage")
+
+
+def test_call_record_of_a_create_needs_its_address():
+    run = run_creating(create(STORING, value=10**6) + b"\x00")
+    root = split_frames(run.trace)[0]
+    (_, step), = root.call_steps()
+    assert call_record(step, None, address=created_at(1)).address == created_at(1)
+    with pytest.raises(ValueError, match="needs the address it computed"):
+        call_record(step, None)
+
+
+def test_frame_result_is_the_initcodes_own_end():
+    run = run_creating(create(deployer(b"\xef\x00")) + b"\x00")
+    child = split_frames(run.trace)[1]
+    assert (child.context.status, child.context.gas_left, child.context.output) == ("error", 0, b"")
+    status, left, output = child.result()
+    last = child.steps[-1]
+    assert (status, output) == ("success", b"\xef\x00") and left == last.gas_before - last.gas_cost > 0
+    run = run_creating(create(deployer(RET42)) + b"\x00")
+    child = split_frames(run.trace)[1]
+    assert child.result() == ("success", child.context.gas_left + 200 * len(RET42), RET42)
+
+
+@pytest.fixture(scope="module")
+def creating():
+    run = run_creating(create(STORING, value=5) + returns_top(), balance=100)
+    return run, statements(run)
+
+
+@pytest.mark.parametrize("change,reason", [
+    (lambda r: {"to": word(created_at(2))}, "creates at .*, the creator's nonce 1 gives"),
+    (lambda r: {"success": 0}, "success is 0, the callee gives 1"),
+    (lambda r: {"cost": r.cost + 1}, "cost is"),
+    (lambda r: {"cost": r.cost - 200}, "cost is"),
+    (lambda r: {"output": b"\x01"}, "output 0x01 is not the callee's 0x"),
+    (lambda r: {"value": 6}, "callee frame 1 has value 5, the call gives 6"),
+    (lambda r: {"input": r.input[:-1] + b"\x01"}, "callee frame 1 has code"),
+], ids=["address", "success", "cost", "deposit", "output", "value", "initcode"])
+def test_rejects_wrong_create_record(creating, change, reason):
+    run, frames = creating
+    rejected(run, replace_call(frames, 0, 0, **change(frames[0].calls[0])), f"frame 0 CREATE at key .*: {reason}")
+
+
+@pytest.mark.parametrize("change,reason", [
+    (lambda s: {"gas_limit": s.gas_limit + 1}, "callee frame 1 has gas limit"),
+    (lambda s: {"gas_limit": s.gas_limit + s.gas_limit // 63}, "callee frame 1 has gas limit"),
+    (lambda s: {"calldata": b"\x01"}, "callee frame 1 has calldata"),
+    (lambda s: {"caller": ORIGIN}, "callee frame 1 has caller"),
+    (lambda s: {"address": created_at(2)}, "callee frame 1 has address"),
+    (lambda s: {"output": RET42 + b"\x00"}, "cost is"),  # a longer runtime pays more deposit
+    (lambda s: {"output": b"\xef" + RET42[1:]}, "success is 1, the callee gives 0"),
+    (lambda s: {"storage_initial": ((0, 3),), "storage_final": ((0, 5),)}, "frame 1: reads a non-zero slot"),
+], ids=["gas-limit", "all-gas", "calldata", "caller", "address", "runtime-longer", "runtime-ef", "storage"])
+def test_rejects_wrong_initcode_statement(creating, change, reason):
+    run, frames = creating
+    rejected(run, replace_frame(frames, 1, **change(frames[1])), reason)
+
+
+def test_changed_runtime_of_the_same_size_is_what_gets_created(creating):
+    """The runtime is the initcode frame's output, proven by its table: a different one of the same
+    length composes, and states a different created code (which the state binding then refuses)."""
+    run, frames = creating
+    other = RET42[:1] + b"\x2b" + RET42[2:]
+    out = composed(run, replace_frame(frames, 1, output=other))
+    assert out.created == {created_at(1): other} != {created_at(1): run.after.get_code(created_at(1))}
+
+
+def test_rejects_create_in_a_static_frame():
+    run = run_creating(call(STATIC_CREATOR, static=True, out_size=0) + b"\x50\x00")
+    frames = statements(run)
+    assert frames[1].status == 3 and frames[1].calls == ()  # the VM fails at the CREATE
+    rejected(run, frames, "frame 1: a static frame executes SSTORE, TSTORE, CREATE or LOG")
+    # a record of a CREATE in a static frame is refused even when the executed pcs do not show it
+    run = run_creating(create(b"") + b"\x00")
+    frames = statements(run)
+    frames = replace_frame(frames, 0, pcs=tuple(pc for pc in frames[0].pcs if frames[0].code[pc] != Op.CREATE))
+    with pytest.raises(CompositionError, match="frame 0 CREATE at key .*: a static frame creates"):
+        compose(frames, StateView(run.before), run.origin, transaction_warm_set(run.origin, run.target), static0=True)
+
+
+def test_rejects_create_out_of_gas_and_oversized_initcode(creating):
+    run, frames = creating
+    record = frames[0].calls[0]
+    rejected(run, replace_call(frames, 0, 0, gas_before=32000 + 2 + record.expansion - 1),
+             "out of gas before the initcode")
+    big = 49153
+    rejected(run, replace_call(frames, 0, 0, in_size=big, input=bytes(big)), "initcode of 49153 bytes is over 49152")
