@@ -7,7 +7,10 @@ calls of a minimal token contract (:data:`TOKEN_RUNTIME`, balances kept at the s
 by the holder's address, inside the execution circuit's proven set), deployed and spread over the 20
 senders in two earlier batches; each token transfer adds one execution table to the proof.  ``--kind
 erc20``: the same with the compiled Vyper ERC-20 of ``tests/contracts/token.vy`` (balances in a
-hashmap, so every transfer runs KECCAK256 — proven by the Keccak table — and emits a Transfer log).  Each size runs in its own process so the peak RSS is that batch's
+hashmap, so every transfer runs KECCAK256 — proven by the Keccak table — and emits a Transfer log).
+``--kind payer``: calls of ``tests/contracts/payer.vy``'s ``try_pay``, which CALLs that ERC-20's
+transfer from its own balance: two call frames per transaction, each with its own execution table,
+put together by the verifier.  Each size runs in its own process so the peak RSS is that batch's
 alone; a warm-up batch of one transfer compiles the kernels first (not counted).
 
 Reported per batch: transactions, prove and verify seconds, proof bytes, peak RSS, the rows and
@@ -18,6 +21,7 @@ transaction (two per level row and five hash rows of each access in the state ta
     python benchmarks/bench_batch.py --txs 1 10 100 1000
     python benchmarks/bench_batch.py --kind token --txs 1 10
     python benchmarks/bench_batch.py --kind erc20 --txs 1 10 100
+    python benchmarks/bench_batch.py --kind payer --txs 1 10 50
 """
 
 from __future__ import annotations
@@ -71,6 +75,13 @@ def _sealed_node(count: int, home: Path, kind: str = "transfer"):
     node = Node.init(home, dev_accounts=SENDERS)
     if kind == "transfer":
         raws = _signed_transfers(count, node.config.chain_id, node.config.base_fee)
+    elif kind == "payer":
+        _, token = node.deploy(node.dev_key(0), erc20_initcode(10**30))
+        _, payer = node.deploy(node.dev_key(0), vyper_initcode("payer"))
+        node.seal()
+        node.send(node.dev_key(0), to=token, data=_transfer_data("erc20", payer, 10**24))
+        node.seal()
+        raws = _signed_payments(count, token, payer, node)
     else:
         initcode = token_initcode(10**30) if kind == "token" else erc20_initcode(10**30)
         _, token = node.deploy(node.dev_key(0), initcode)
@@ -87,15 +98,42 @@ def _sealed_node(count: int, home: Path, kind: str = "transfer"):
     return node, sealed.batch
 
 
-def erc20_initcode(supply: int) -> bytes:
-    """``tests/contracts/token.vy`` (a Vyper ERC-20: hashmap balances, Transfer events) compiled for
-    Cancun, with ``supply`` to the deployer."""
+def vyper_initcode(name: str) -> bytes:
+    """``tests/contracts/<name>.vy`` compiled for Cancun (its constructor arguments not appended)."""
     import vyper
     from vyper.compiler.settings import Settings
 
-    source = (Path(__file__).resolve().parents[1] / "tests" / "contracts" / "token.vy").read_text()
+    source = (Path(__file__).resolve().parents[1] / "tests" / "contracts" / f"{name}.vy").read_text()
     out = vyper.compile_code(source, output_formats=["bytecode"], settings=Settings(evm_version="cancun"))
-    return bytes.fromhex(out["bytecode"][2:]) + supply.to_bytes(32, "big")
+    return bytes.fromhex(out["bytecode"][2:])
+
+
+def erc20_initcode(supply: int) -> bytes:
+    """``tests/contracts/token.vy`` (a Vyper ERC-20: hashmap balances, Transfer events) compiled for
+    Cancun, with ``supply`` to the deployer."""
+    return vyper_initcode("token") + supply.to_bytes(32, "big")
+
+
+TRY_PAY = bytes.fromhex("773277e4")
+"""The selector of try_pay(address,address,uint256)."""
+
+
+def _signed_payments(count: int, token: bytes, payer: bytes, node) -> list[bytes]:
+    """``payer.try_pay(token, recipient i, 1 + i)`` from the senders in turn."""
+    from l2.crypto import dev_address, dev_private_key
+    from l2.tx import DynamicFeeTx, encode, sign
+
+    nonces = [node.nonce(dev_address(s)) for s in range(SENDERS)]
+    out = []
+    for i in range(count):
+        s = i % SENDERS
+        data = TRY_PAY + b"".join(w.rjust(32, b"\0") for w in (token, (0x10000 + i).to_bytes(20, "big"),
+                                                                (1 + i).to_bytes(32, "big")))
+        tx = DynamicFeeTx(chain_id=node.config.chain_id, nonce=nonces[s], max_priority_fee_per_gas=1,
+                          max_fee_per_gas=2 * node.config.base_fee, gas=200_000, to=payer, value=0, data=data)
+        nonces[s] += 1
+        out.append(encode(sign(tx, dev_private_key(s))))
+    return out
 
 
 ERC20_TRANSFER = bytes.fromhex("a9059cbb")
@@ -171,7 +209,7 @@ def measure(count: int, kind: str = "transfer") -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--txs", type=int, nargs="+", default=[1, 10, 100])
-    ap.add_argument("--kind", choices=["transfer", "token", "erc20"], default="transfer")
+    ap.add_argument("--kind", choices=["transfer", "token", "erc20", "payer"], default="transfer")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process: measure one size
     args = ap.parse_args()
     if args.one is not None:

@@ -55,6 +55,9 @@ For every record: RETURNDATASIZE after it (before the next) sees len(record.outp
 Storage: a frame reads the current view (transaction-start values changed by frames that succeeded
 and whose ancestors have not reverted); its writes enter the view when it succeeds and leave it when
 an ancestor reverts (a journal per frame, which also holds balances, nonces, creations and warmth).
+Each frame states, per slot it touches, the slot's original value (the transaction's start, which
+EIP-2200 prices from) and whether the slot is warm when it starts (touched by a frame before it that
+has not been undone, EIP-2929); both are checked here, and its slots are warm after it.
 Refunds: a frame's own counter plus its successful children's; logs: a successful child's logs sit
 among its caller's at the call's key.
 
@@ -62,7 +65,7 @@ Refused (the prover refuses these runs; :func:`compose` rejects them): a static 
 creating, or executing SSTORE, TSTORE or LOG0–4; a call or creation that runs out of gas before its
 frame; initcode over 49152 bytes; a call that would pass depth 1024; a creation at an address that
 holds code, a nonce or storage, or that was created earlier in the transaction; reentrancy (a callee
-already on the frame stack); one address's storage or transient storage touched by two frames;
+already on the frame stack); one address's transient storage touched by two frames;
 account reads (BALANCE, EXTCODESIZE, EXTCODEHASH, SELFBALANCE) in a transaction with calls;
 RETURNDATACOPY in a frame that makes a call.
 """
@@ -613,7 +616,7 @@ class _Walk:
         self.has_calls = any(s.calls for s in frames)  # account reads are refused only then
         self.storage: dict[tuple[bytes, int], int] = {}
         self.initial_storage: dict[tuple[bytes, int], int] = {}
-        self.storage_owner: dict[bytes, int] = {}
+        self.warm_slots: set[tuple[bytes, int]] = set()
         self.transient_owner: dict[bytes, int] = {}
         self.balance: dict[bytes, int] = {}
         self.balances_read: dict[bytes, int] = {}
@@ -695,6 +698,8 @@ class _Walk:
                 self.balance[key] = old
             elif kind == "warm":
                 self.warm.discard(key)
+            elif kind == "warm slot":
+                self.warm_slots.discard(key)
             elif kind == "nonce":
                 if old is None:
                     del self.nonce[key]
@@ -729,17 +734,30 @@ class _Walk:
             raise CompositionError(f"{name}: account reads in a transaction with calls are not proven yet")
         if s.calls and Op.RETURNDATACOPY in executed:
             raise CompositionError(f"{name}: RETURNDATACOPY in a frame that makes a call is not proven yet")
-        for slot, value in s.storage_initial:
-            if self._slot((s.address, slot)) != value:
+        originals = s.storage_original if s.storage_original is not None else [v for _, v in s.storage_initial]
+        warm_stated = set(s.storage_warm)
+        for (slot, value), original in zip(s.storage_initial, originals):
+            key = (s.address, slot)
+            if self._slot(key) != value:
                 raise CompositionError(f"{name}: reads slot {slot:#x} as {value:#x}, the storage view holds "
-                                       f"{self._slot((s.address, slot)):#x}")
-        for owners, used, what in ((self.storage_owner, s.storage_initial, "storage"),
-                                   (self.transient_owner, s.transient_slots, "transient storage")):
+                                       f"{self._slot(key):#x}")
+            # EIP-2200 prices from the value when the transaction began; EIP-2929 from the warm set
+            if original != self.initial_storage[key]:
+                raise CompositionError(f"{name}: states slot {slot:#x}'s original value as {original:#x}, the "
+                                       f"transaction began with {self.initial_storage[key]:#x}")
+            if (key in self.warm_slots) != (slot in warm_stated):
+                state = "warm" if slot in warm_stated else "cold"
+                raise CompositionError(f"{name}: states slot {slot:#x} {state} at its start, it is not")
+        for owners, used, what in ((self.transient_owner, s.transient_slots, "transient storage"),):
             if used and owners.setdefault(s.address, number) != number:
                 raise CompositionError(f"{name}: {what} of {s.address.hex()} is touched by frames "
                                        f"{owners[s.address]} and {number} (not proven yet)")
 
         self.journals.append([])
+        for slot, _ in s.storage_initial:   # warm from here on, unless this frame or an ancestor reverts
+            if (s.address, slot) not in self.warm_slots:
+                self.warm_slots.add((s.address, slot))
+                self.journals[-1].append(("warm slot", (s.address, slot), None))
         if creation:
             self._set_nonce(s.address, NEW_ACCOUNT_NONCE)
         self._transfer(s.caller, s.address, s.value, name)

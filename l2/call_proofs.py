@@ -66,12 +66,18 @@ def frame_witnesses(trace: ExecutionTrace, block_env: BlockEnv, tx_env: TxEnv) -
         listed = ", ".join(f"{name} at pc {pc}" for name, pc in bad[:5])
         raise ValueError(f"the run executes what the circuit does not prove: {listed}")
     out = []
+    # a slot's original value is the transaction's start (what an earlier frame wrote is not)
+    originals: dict[bytes, dict[int, int]] = {}
+    for a in trace.state_accesses:
+        if a.kind == "storage":
+            originals.setdefault(a.address, {})[a.slot] = a.old
     for run in split_frames(trace):
         c = run.context
         status, gas_left, output = run.result()  # a creation's: its initcode's own end
         try:
             matrix, statement = build_trace(c.code, c.gas, frame_steps(run, trace), status, gas_left,
-                                            output, env=_environment(run, block_env, tx_env))
+                                            output, env=_environment(run, block_env, tx_env),
+                                            originals=originals.get(c.address))
         except (WitnessError, ValueError) as error:
             raise ValueError(f"frame {run.index} (address 0x{c.address.hex()}): {error}") from None
         out.append(FrameWitness(run, matrix, statement))

@@ -285,13 +285,18 @@ def _decode_statement(s: bytes) -> VmStatement:
         and_keys, calldata_words = subset(), subset()
         sizes = tuple(struct.unpack("<II", take(8)) for _ in range(struct.unpack("<I", take(4))[0]))
         calls = tuple(decode_call(take) for _ in range(struct.unpack("<I", take(4))[0]))
+        flag = take(1)[0]
+        if flag not in (0, 1):
+            raise struct.error("bad original-storage flag")
+        original = tuple(int.from_bytes(take(32), "big") for _ in initial) if flag else None
+        warm = tuple(int.from_bytes(take(32), "big") for _ in range(struct.unpack("<I", take(4))[0]))
         if end != len(s):
             raise struct.error("trailing bytes after the entry subsets")
         gas_price, chain_id, number, timestamp, base_fee = words
         return VmStatement(code, gas_limit, status, gas_used, output, ooff, calldata, caller,
                            int.from_bytes(value, "big"), address, initial, final, refund, origin, gas_price, chain_id,
                            number, timestamp, base_fee, tuple(hashes), tuple(logs), pcs, code_words, self_balance,
-                           tuple(accounts), transient, and_keys, calldata_words, sizes, calls)
+                           tuple(accounts), transient, and_keys, calldata_words, sizes, calls, original, warm)
     except (struct.error, ValueError) as error:
         raise EvmProofError(f"malformed statement in the proof file: {error}") from None
 
@@ -367,6 +372,8 @@ def verify_bytes(data: bytes, min_security: float = MIN_SECURITY) -> dict[str, A
     if statement.calls or any(size for _, size in statement.returndata_sizes):
         # one frame with no call: the return data buffer is empty throughout
         raise EvmProofError("the statement makes calls: a run with calls is proven frame by frame, in a batch")
+    if statement.storage_original is not None or statement.storage_warm:
+        raise EvmProofError("the statement's storage starts warm or after other writes: not a transaction's own frame")
     try:
         check_digests([statement], keccak[0] if keccak else None, ["the execution"])
     except ValueError as error:

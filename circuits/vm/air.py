@@ -138,7 +138,14 @@ class VmStatement:
     ``key`` pushed ``size``, the length of the return data buffer then (the output of the frame's last
     call before it, or 0 before any call — checked where frames are put together)."""
     calls: tuple[CallRecord, ...] = ()
-    """Every CALL and STATICCALL step that completed, in execution order (:mod:`circuits.vm.call_record`)."""
+    """Every CALL, STATICCALL and CREATE step that completed, in execution order
+    (:mod:`circuits.vm.call_record`)."""
+    storage_original: tuple[int, ...] | None = None
+    """The original value (when the transaction began, EIP-2200's) of each slot of ``storage_initial``,
+    in its order; None when they are the values before the run (the transaction's own frame)."""
+    storage_warm: tuple[int, ...] = ()
+    """The slots of ``storage_initial`` already warm when the run starts (EIP-2929), increasing: those
+    an earlier frame of the transaction touched (none in the transaction's own frame)."""
 
     def __post_init__(self):
         if self.origin is None:
@@ -204,6 +211,13 @@ class VmStatement:
         if keys != sorted(set(keys)) or not all(0 <= k < MAX_KEY and 0 <= n < MEMORY_BOUND
                                                 for k, n in self.returndata_sizes):
             raise ValueError("return data sizes: distinct increasing keys below 2^24, sizes below 2^24")
+        if self.storage_original is not None and (
+                len(self.storage_original) != len(self.storage_initial)
+                or not all(isinstance(v, int) and 0 <= v < 1 << 256 for v in self.storage_original)):
+            raise ValueError("original storage: one 256-bit value per slot of the initial storage")
+        warm = list(self.storage_warm)
+        if warm != sorted(set(warm)) or not set(warm) <= {s for s, _ in self.storage_initial}:
+            raise ValueError("warm slots: distinct, increasing, among the slots the run touches")
         keys = [c.key for c in self.calls]
         if (not all(isinstance(c, CallRecord) for c in self.calls) or keys != sorted(set(keys))
                 or not all(k < MAX_KEY for k in keys)):
@@ -215,7 +229,7 @@ class VmStatement:
 
     @property
     def storage(self) -> StorageIO:
-        return StorageIO(self.storage_initial, self.storage_final)
+        return StorageIO(self.storage_initial, self.storage_final, self.storage_original, self.storage_warm)
 
     @property
     def block_values(self) -> tuple[int, int, int, int, int]:
@@ -252,7 +266,10 @@ class VmStatement:
                 + _encode_subset(self.and_keys) + _encode_subset(self.calldata_words)
                 + struct.pack("<I", len(self.returndata_sizes))
                 + b"".join(struct.pack("<II", k, n) for k, n in self.returndata_sizes)
-                + struct.pack("<I", len(self.calls)) + b"".join(encode_call(c) for c in self.calls))
+                + struct.pack("<I", len(self.calls)) + b"".join(encode_call(c) for c in self.calls)
+                + (b"\x00" if self.storage_original is None
+                   else b"\x01" + b"".join(v.to_bytes(32, "big") for v in self.storage_original))
+                + struct.pack("<I", len(self.storage_warm)) + b"".join(s.to_bytes(32, "big") for s in self.storage_warm))
 
     def hash_messages(self) -> list[bytes]:
         """The messages of :attr:`hashes`, in execution order (what the Keccak table hashes)."""

@@ -163,8 +163,10 @@ KCALL = _alloc()
 KRET = _alloc()
 CCOST = _alloc()
 XCALL = _alloc()
+SWI = _alloc()
 """Unit kinds of a call: reading its input, writing its output back; the gas CALLEND takes; the
-CALLARG row that grows memory over the output region (:mod:`circuits.vm.calls`)."""
+CALLARG row that grows memory over the output region (:mod:`circuits.vm.calls`); a storage slot warm
+when the run starts, on its T2 row (:mod:`circuits.vm.storage_chiplet`)."""
 CONTROL_WIDTH = _next
 
 # ---- selectors -------------------------------------------------------------------------------------
@@ -414,7 +416,7 @@ _NAMED = {
     "ch_hd": CH_HD, "ch_fin": CH_FIN, "ch_mq": CH_MQ, "ch_mu": CH_MU, "ch_mpa": CH_MPA, "ch_xs": CH_XS,
     "ch_xm": CH_XM, "ch_dw": CH_DW,
     "e_rd": E_RD, "vtp": VTP, "vtn": VTN, "gx": GX, "awb": AWB, "awn": AWN, "acold": ACOLD,
-    "ch_acct": CH_ACCT, "ch_tslot": CH_TSLOT, "ch_gap": CH_GAP, "kcall": KCALL, "kret": KRET, "ccost": CCOST, "xcall": XCALL,
+    "ch_acct": CH_ACCT, "ch_tslot": CH_TSLOT, "ch_gap": CH_GAP, "kcall": KCALL, "kret": KRET, "ccost": CCOST, "xcall": XCALL, "swi": SWI,
 }
 
 COLUMN_NAMES: list[str] = [""] * WIDTH

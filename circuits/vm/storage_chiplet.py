@@ -6,16 +6,18 @@ storage bus — 32-byte slot, value and original value (the slot's value before 
     S1   ch_sld | ch_sst   W0 = slot, W1 = c (value read), W2 = o (original); stp, stn = t, swb
     S2   ch_s2             W0 = n (value written; SLOAD: n = c), W2 = t − stp − 1 (3 bytes)
     T1   ch_slot           W0 = slot, W1 = final value, W2 = o; stp = t_last, swb = warm at the end, stn = 0
-    T2   ch_slot2          W0 = o (copied)
+    T2   ch_slot2          W0 = v (the value when the run starts), W2 = slot (copied), swi = warm then
 
 S1 consumes (slot, stp, c, o, swb) and produces (slot, t, n, o, 1): an access reads the latest
 version (its time gap is range-checked, as the stack's are) and leaves the slot warm.  T1 produces
-the first version (slot, 0, o, o, 0) — cold, at its original value — and consumes the last, and looks
-up the public entries: ``(TAG_SINIT, slot, o)`` always and ``(TAG_SFINAL, slot, final)`` when the run
-succeeds (succ), each of which must be looked up exactly once (:mod:`circuits.vm.tables`).  So every
-slot the run touches has exactly one chain, starting at its public original value, and on success
-ends at its public final value.  (o on T1 is in W2, so it is range-checked; every other value comes
-from the stack or from a version.)
+the first version (slot, 0, v, o, swi) — at the value and warmth the run starts with, the original
+value o beside it — and consumes the last.  The public entries (:mod:`circuits.vm.tables`), each
+looked up exactly once: T1 looks up ``(TAG_SORIG, o, slot)`` and, when the run succeeds (succ),
+``(TAG_SFINAL, slot, final)``; T2 looks up ``(TAG_SINIT, slot, v, swi)``.  So every slot the run
+touches has exactly one chain, starting at its public value and warmth with its public original
+value (the transaction's start: EIP-2200's, which a later frame of the transaction does not see as
+its start), and on success ends at its public final value.  (o and v are in W2 and W0 of chiplet
+rows, so range-checked; every other value comes from the stack or from a version.)
 
 S1 answers the CPU's request (:mod:`circuits.vm.storage`) with (TAG_SREQ + group, t, slot, n, sc,
 sr) where, with six zero tests [o = c], [c = n], [o = 0], [c = 0], [n = 0], [o = n] (flag f and
@@ -36,7 +38,7 @@ from circuits.vm import expr as E
 from circuits.vm.expr import Constraint
 from circuits.vm.layout import Row
 from circuits.vm.opcodes import Group
-from circuits.vm.tables import CHUNKS, ONCE, TAG_SFINAL, TAG_SINIT, TAG_SLOT, TAG_SREQ
+from circuits.vm.tables import CHUNKS, ONCE, TAG_SFINAL, TAG_SINIT, TAG_SLOT, TAG_SORIG, TAG_SREQ
 
 FIRST_ROW_FLAGS = {Group.SLOAD: "ch_sld", Group.SSTORE: "ch_sst"}
 TESTS = ("o = c", "c = n", "o = 0", "c = 0", "n = 0", "o = n")
@@ -61,7 +63,7 @@ def version_fractions(cur: Row, nxt: Row, betas: list) -> list[tuple[Any, Any]]:
     a, slot = access_row(cur), cur.ch_slot
     fields = betas[1:VERSION_FIELDS]
     consumed = E.lincomb(fields, [*cur.w0, cur.stp, *cur.w1, *cur.w2, cur.swb]) + TAG_SLOT
-    produced = E.lincomb(fields, [*cur.w0, cur.stn, *nxt.w0, *cur.w2, a]) + TAG_SLOT
+    produced = E.lincomb(fields, [*cur.w0, cur.stn, *nxt.w0, *cur.w2, a + nxt.swi]) + TAG_SLOT
     return [(-(a + slot), consumed), (a + slot, produced)]
 
 
@@ -72,10 +74,12 @@ def response(cur: Row, nxt: Row, betas: list) -> tuple[Any, Any]:
 
 
 def public_fractions(cur: Row, betas: list) -> list[tuple[Any, Any]]:
-    fields = [*betas[1:1 + 2 * CHUNKS], betas[ONCE]]
-    initial = E.lincomb(fields, [*E.chunks3(cur.w0), *E.chunks3(cur.w2), 1]) + TAG_SINIT
-    final = E.lincomb(fields, [*E.chunks3(cur.w0), *E.chunks3(cur.w1), 1]) + TAG_SFINAL
-    return [(cur.ch_slot, initial), (cur.ch_slot * cur.succ, final)]
+    # T1's (o, slot) and T2's (slot, v, swi) share one linear form: W2's chunks, W0's, the warm bit
+    fields = [*betas[1:2 + 2 * CHUNKS], betas[ONCE]]
+    start = (E.lincomb(fields, [*E.chunks3(cur.w2), *E.chunks3(cur.w0), cur.swi, 1])
+             + cur.ch_slot * TAG_SORIG + cur.ch_slot2 * TAG_SINIT)
+    final = E.lincomb([*betas[1:1 + 2 * CHUNKS], betas[ONCE]], [*E.chunks3(cur.w0), *E.chunks3(cur.w1), 1]) + TAG_SFINAL
+    return [(cur.ch_slot + cur.ch_slot2, start), (cur.ch_slot * cur.succ, final)]
 
 
 def constraints(cur: Row, nxt: Row) -> list[Constraint]:
@@ -90,11 +94,13 @@ def constraints(cur: Row, nxt: Row) -> list[Constraint]:
         Constraint("the version read is older", a * (E.packed(nxt.w2[:3]) - cur.stn + cur.stp + 1), 2, False),
         Constraint("a slot's first version is at time 0", cur.ch_slot * cur.stn, 2, True),
         Constraint("swb is 0 or 1", cur.swb * (1 - cur.swb), 2, True),
+        Constraint("swi is 0 or 1", cur.swi * (1 - cur.swi), 2, True),
+        Constraint("swi only on T2", cur.swi * (1 - cur.ch_slot2), 2, True),
     ]
     out += E.named(E.family(lambda n_, c_: sld * (n_ - c_), list(nxt.w0), list(cur.w1)),
                    "SLOAD leaves limb {} as it was", 2, False)
-    out += E.named(E.family(lambda o2, o_: nxt.ch_slot2 * (o2 - o_), list(nxt.w0), list(cur.w2)),
-                   "T2 copies the original limb {}", 2, False)
+    out += E.named(E.family(lambda s2, s1: nxt.ch_slot2 * (s2 - s1), list(nxt.w2), list(cur.w0)),
+                   "T2 copies the slot limb {}", 2, False)
     reads_next = (1, 4, 5)  # [c = n], [n = 0], [o = n] read n from the next row
     for i, (name, z) in enumerate(zip(TESTS, zero_test_values(cur, nxt))):
         f, inv = cur.s_flags[i], cur.s_invs[i]

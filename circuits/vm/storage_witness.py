@@ -48,22 +48,30 @@ class StorageReplay:
     before: np.ndarray      # time of the version each access reads
     gas: np.ndarray
     refund: np.ndarray
-    initial: dict[int, int]  # slot → original value, every slot touched
+    initial: dict[int, int]  # slot → value when the run starts, every slot touched
     final: dict[int, int]    # slot → value at the end
     last: dict[int, int]     # slot → time of its last version
     warm_end: dict[int, int]
+    originals: dict[int, int]   # slot → value when the transaction began (EIP-2200's original)
+    warm_start: dict[int, int]  # slot → warm when the run starts
 
 
 def replay(rows: np.ndarray, stores: np.ndarray, slots: list[int], current: list[int], new: list[int],
-           warm: list[bool]) -> StorageReplay:
-    """The storage accesses at ``rows`` (their slot, the value before and after, warm before)."""
+           warm: list[bool], originals: dict[int, int] | None = None) -> StorageReplay:
+    """The storage accesses at ``rows`` (their slot, the value before and after, warm before);
+    ``originals`` gives a slot's value when the transaction began where it is not the value the run
+    starts with (a later frame of the transaction)."""
     original: dict[int, int] = {}
+    start: dict[int, int] = {}
+    warm_start: dict[int, int] = {}
     last: dict[int, int] = {}
     final: dict[int, int] = {}
     warm_end: dict[int, int] = {}
     orig, before, gas, refund = [], [], [], []
     for r, store, slot, c, n, w in zip(rows.tolist(), stores.tolist(), slots, current, new, warm):  # storage steps
-        o = original.setdefault(slot, c)
+        if slot not in start:
+            start[slot], warm_start[slot] = c, int(w)
+        o = original.setdefault(slot, (originals or {}).get(slot, c))
         orig.append(o)
         before.append(last.get(slot, 0))
         g, f = access_cost(o, c, n, w, bool(store))
@@ -72,7 +80,7 @@ def replay(rows: np.ndarray, stores: np.ndarray, slots: list[int], current: list
         last[slot], final[slot], warm_end[slot] = r, n, 1
     return StorageReplay(rows, slots, list(current), list(new), orig, np.array(warm, dtype=np.int64),
                          np.array(before, dtype=np.int64), np.array(gas, dtype=np.int64),
-                         np.array(refund, dtype=np.int64), original, final, last, warm_end)
+                         np.array(refund, dtype=np.int64), start, final, last, warm_end, original, warm_start)
 
 
 def words(values: list[int]) -> np.ndarray:
@@ -108,11 +116,13 @@ def chiplet_rows(rep: StorageReplay, sld_col: np.ndarray) -> np.ndarray:
     t1[:, L.CH_SLOT] = 1
     t1[:, L.W0_OFFSET:L.W0_OFFSET + 32] = words(slots)
     t1[:, L.W1_OFFSET:L.W1_OFFSET + 32] = words([rep.final[s] for s in slots])
-    t1[:, L.W2_OFFSET:L.W2_OFFSET + 32] = words([rep.initial[s] for s in slots])
+    t1[:, L.W2_OFFSET:L.W2_OFFSET + 32] = words([rep.originals[s] for s in slots])
     t1[:, L.STP] = [rep.last[s] for s in slots]
     t1[:, L.SWB] = [rep.warm_end[s] for s in slots]
     t2[:, L.CH_SLOT2] = 1
     t2[:, L.W0_OFFSET:L.W0_OFFSET + 32] = words([rep.initial[s] for s in slots])
+    t2[:, L.W2_OFFSET:L.W2_OFFSET + 32] = words(slots)
+    t2[:, L.SWI] = [rep.warm_start[s] for s in slots]
     return out
 
 

@@ -111,6 +111,8 @@ TAG_CALLIN = 52
 TAG_CALLEND = 53
 TAG_CALLOUT = 54
 TAG_RDSIZE = 55
+TAG_SORIG = 56
+"""A storage slot's original value (its value when the transaction began): (TAG_SORIG, slot, original)."""
 """A call's public entries (:func:`call_entries`, :mod:`circuits.vm.calls`) and RETURNDATASIZE's
 (:func:`returndata_entries`)."""
 TAG_ACCOUNT = 1024
@@ -342,20 +344,38 @@ def word_entries(data: bytes, tag: int, end_tag: int) -> list[np.ndarray]:
 @dataclass(frozen=True)
 class StorageIO:
     """The storage a run touches: each slot's value before the run, and after it (empty unless the
-    run succeeds; a revert or an error leaves storage as it was)."""
+    run succeeds; a revert or an error leaves storage as it was); the slots' original values (when
+    the transaction began: empty when they are the values before the run, as in the transaction's own
+    frame) and the slots already warm when the run starts (EIP-2929; a later frame of a transaction
+    finds warm what earlier frames touched)."""
 
     initial: tuple[tuple[int, int], ...] = ()
     final: tuple[tuple[int, int], ...] = ()
+    original: tuple[int, ...] | None = None
+    warm: tuple[int, ...] = ()
+
+    def originals(self) -> list[int]:
+        return [v for _, v in self.initial] if self.original is None else list(self.original)
+
+
+STORAGE_WARM = 1 + 2 * CHUNKS
+"""Field of a (TAG_SINIT, slot, value) entry holding whether the slot is warm at the start."""
 
 
 def storage_entries(storage: StorageIO) -> np.ndarray:
+    """Per slot: (TAG_SORIG, original, slot), (TAG_SINIT, slot, value before the run, warm then) and,
+    on success, (TAG_SFINAL, slot, value after), each once (:mod:`circuits.vm.storage_chiplet`)."""
     rows = []
-    for tag, pairs in ((TAG_SINIT, storage.initial), (TAG_SFINAL, storage.final)):
-        for slot, value in pairs:
+    slots = [s for s, _ in storage.initial]
+    warm = set(storage.warm)
+    for tag, pairs in ((TAG_SORIG, list(zip(storage.originals(), slots))), (TAG_SINIT, storage.initial),
+                       (TAG_SFINAL, storage.final)):
+        for first, second in pairs:
             row = np.zeros(ENTRY_WIDTH, dtype=np.uint64)
             row[0] = tag
-            row[1:1 + CHUNKS] = word_chunks(slot)
-            row[1 + CHUNKS:1 + 2 * CHUNKS] = word_chunks(value)
+            row[1:1 + CHUNKS] = word_chunks(first)
+            row[1 + CHUNKS:1 + 2 * CHUNKS] = word_chunks(second)
+            row[STORAGE_WARM] = int(tag == TAG_SINIT and first in warm)
             row[ONCE] = 1
             rows.append(row)
     return np.stack(rows) if rows else np.zeros((0, ENTRY_WIDTH), dtype=np.uint64)

@@ -196,7 +196,8 @@ def _bytes_of(values: np.ndarray, count: int) -> np.ndarray:
 def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: str,
                 gas_left: int, output: bytes = b"", check_ranges: bool = True,
                 output_offset: int | None = None, env: Environment = Environment(),
-                and_keys: tuple[int, ...] | None = None) -> tuple[np.ndarray, VmStatement]:
+                and_keys: tuple[int, ...] | None = None,
+                originals: dict[int, int] | None = None) -> tuple[np.ndarray, VmStatement]:
     """The trace matrix and statement for a run of ``code`` (one frame) that ended with ``status``
     ('success', 'revert' or 'error') and ``gas_left``, called in ``env``; raises :class:`WitnessError` when the run uses
     something the circuit does not prove.
@@ -205,6 +206,9 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     :class:`circuits.vm.tables.EntrySubset`).  The AND keys are known once the bitwise chiplet's
     rows are built, so a first pass holds the whole AND table and, when the keys it used would
     make the trace shorter, the trace is built again with ``and_keys`` = those keys.
+
+    ``originals`` maps a storage slot to its value when the transaction began where that is not the
+    value the run starts with (a later frame of a transaction: EIP-2200 prices from the original).
 
     ``check_ranges=False`` and ``output_offset`` are for soundness tests only: a limb that is not a byte
     is written as the field element it is (so the trace fails its range lookups), and a loaded word or
@@ -374,7 +378,7 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     sto = SWIT.replay(stores_at, (group[stores_at] == int(Group.SSTORE)).astype(np.int64), [s.pops[0] for s in srec],
                       [s.slot_before for s in srec],
                       [s.pushes[0] if g == int(Group.SLOAD) else s.pops[1] for s, g in zip(srec, group[stores_at])],
-                      [bool(s.slot_warm) for s in srec])
+                      [bool(s.slot_warm) for s in srec], originals)
     storage_gas = np.zeros(steps_n, dtype=np.int64)
     storage_gas[stores_at] = sto.gas
     storage_refund = np.zeros(steps_n, dtype=np.int64)
@@ -401,7 +405,11 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     if gas_halt != gas_left:
         raise WitnessError("the gas left after the last step differs from the run's result")
     success = code_status == SUCCESS
-    storage = StorageIO(tuple(sorted(sto.initial.items())), tuple(sorted(sto.final.items())) if success else ())
+    slots_touched = sorted(sto.initial)
+    original = tuple(sto.originals[s] for s in slots_touched)
+    storage = StorageIO(tuple(sorted(sto.initial.items())), tuple(sorted(sto.final.items())) if success else (),
+                        None if original == tuple(sto.initial[s] for s in slots_touched) else original,
+                        tuple(s for s in slots_touched if sto.warm_start[s]))
     refund = int(storage_refund.sum()) if success else 0
     try:
         hashes, logs = RWIT.statement_reads(group, ok, w0, w1, w2, copies, check=check_ranges)
@@ -681,7 +689,8 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
         used = used_and_keys(T)
         shorter = 1 << max(9, (max(chiplet_start + chiplet_rows + 1, len(entries) - 256 + len(used) + 1) - 1).bit_length())
         if shorter < n:
-            return build_trace(code, gas_limit, steps, status, gas_left, output, check_ranges, given_offset, env, used)
+            return build_trace(code, gas_limit, steps, status, gas_left, output, check_ranges, given_offset, env, used,
+                               originals)
     out = np.mod(T, P).astype(np.uint64)
     set_multiplicities(out, code, output_offset, bytes(output), env, storage, hashes, logs, subset, chains.accounts,
                        chains.transient, sizes, calls)
@@ -690,7 +699,7 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
                             storage.initial, storage.final, refund, env.origin.to_bytes(20, "big"), env.gas_price,
                             env.chain_id, env.number, env.timestamp, env.base_fee, hashes, logs, subset.pcs,
                             subset.code_words, chains.self_balance, chains.accounts, chains.transient,
-                            subset.and_keys, subset.calldata_words, sizes, calls)
+                            subset.and_keys, subset.calldata_words, sizes, calls, storage.original, storage.warm)
     return out, statement
 
 
@@ -849,8 +858,9 @@ def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, outpu
         succ = bool(len(slot_rows)) and bool(slot_rows[0, L.SUCC])
         at = offsets["storage"]
         initial, final = storage.initial, storage.final
-        for i, (slot, _) in enumerate((*initial, *final)):
-            looked = tuple(SWIT.words([slot])[0]) in keys and (i < len(initial) or succ)
+        # the original and the starting entry of every slot (T1, T2), then its final one on success
+        for i, (slot, _) in enumerate((*initial, *initial, *final)):
+            looked = tuple(SWIT.words([slot])[0]) in keys and (i < 2 * len(initial) or succ)
             T[at + i, L.T_M] = int(looked)
     if "output" in parts:
         entries = parts["output"].astype(np.int64)

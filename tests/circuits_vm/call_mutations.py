@@ -416,7 +416,60 @@ def m_returndatasize_after_call_wrong():
     return (*claimed(matrix, honest), {BUS})
 
 
-CALL_MUTATIONS = [m_call_gas_other, m_call_to_other, m_call_value_other, m_call_in_offset_other,
+INITCODE = bytes.fromhex("600160005360016000f3")
+"""PUSH1 1 PUSH1 0 MSTORE8 PUSH1 1 PUSH1 0 RETURN: a contract whose code is the byte 0x01."""
+CREATE_CODE = (push(int.from_bytes(INITCODE.ljust(32, b"\x00"), "big")) + push(0) + b"\x52"
+               + push(len(INITCODE)) + push(0) + push(0) + b"\xf0\x50\x00")
+"""The initcode stored at 0, CREATE(0, 0, 10), POP of the new address, STOP."""
+
+
+def create_run() -> tuple[np.ndarray, VmStatement]:
+    """The honest creator frame of :data:`CREATE_CODE`."""
+    return frame(CREATE_CODE).build()
+
+
+def m_create_pushes_other_address():
+    """The trace pushes the new address; the record lists another (bit 0 flipped)."""
+    matrix, st = create_run()
+    assert st.calls[0].kind == 0xF0 and st.calls[0].success == 1
+    return (*claimed(matrix, with_call(st, to=st.calls[0].to ^ 1)), {BUS})
+
+
+def m_create_value_other():
+    """The record says the CREATE endowed 1 wei (the trace popped 0)."""
+    matrix, st = create_run()
+    return (*claimed(matrix, with_call(st, value=1)), {BUS})
+
+
+def m_create_initcode_other():
+    """The record's initcode differs from memory in its byte 4."""
+    matrix, st = create_run()
+    return (*claimed(matrix, with_call(st, input=_flip(st.calls[0].input, 4))), {BUS})
+
+
+STORAGE_CODE = push(5) + push(1) + b"\x55" + push(2) + b"\x54\x50\x00"
+"""SSTORE(1, 5), SLOAD(2), POP, STOP: two cold slots, the first written from 0."""
+
+
+def storage_run() -> tuple[np.ndarray, VmStatement]:
+    matrix, st = frame(STORAGE_CODE).build()
+    assert [s for s, _ in st.storage_initial] == [1, 2] and not st.storage_warm and st.storage_original is None
+    return matrix, st
+
+
+def m_storage_cold_slot_claimed_warm():
+    """The run found slot 2 cold (and paid 2100); the statement says an earlier frame warmed it."""
+    matrix, st = storage_run()
+    return (*claimed(matrix, replace(st, storage_warm=(2,))), {BUS})
+
+
+def m_storage_original_other():
+    """The statement says slot 1 held 5 when the transaction began (the run priced its SSTORE from 0)."""
+    matrix, st = storage_run()
+    return (*claimed(matrix, replace(st, storage_original=(5, 0))), {BUS})
+
+
+CALL_MUTATIONS = [m_storage_cold_slot_claimed_warm, m_storage_original_other, m_create_pushes_other_address, m_create_value_other, m_create_initcode_other, m_call_gas_other, m_call_to_other, m_call_value_other, m_call_in_offset_other,
                   m_call_in_size_other, m_call_out_offset_other, m_call_out_size_other, m_call_cost_lower,
                   m_call_pays_less, m_call_success_recorded_failed, m_call_failure_pushed_for_success,
                   m_call_input_word_byte_other, m_call_input_tail_byte_other, m_call_writes_other_output_word,

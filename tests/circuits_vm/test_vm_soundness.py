@@ -1448,10 +1448,12 @@ def storage_bumps(m: np.ndarray) -> list[tuple[str, int, int, int]]:
     bump("gap limb + 1", s1 + 1, L.W2_OFFSET, 1)
     bump("first version time + 1", t1, L.STN, 1)
     out.append(("swb = 2", s1, L.SWB, 2))
+    out.append(("swi = 2 on T2", t1 + 1, L.SWI, 2))
+    out.append(("swi on a PUSH", 0, L.SWI, 1))
     sl = chiplet_row(m, L.CH_SLD)
     for k in range(32):
         bump(f"SLOAD value limb {k} changes", sl + 1, L.W0_OFFSET + k, 1)
-        bump(f"T2 original limb {k} + 1", t1 + 1, L.W0_OFFSET + k, 1)
+        bump(f"T2 slot limb {k} + 1", t1 + 1, L.W2_OFFSET + k, 1)
     for i in range(6):
         bump(f"zero-test flag {i} + 1", s1, L.S_FLAGS + i, 1)
         bump(f"zero-test inverse {i} + 1", s1, L.S_INVS + i, 1)
@@ -2807,7 +2809,9 @@ def test_every_proven_opcode_has_a_constraint_group_and_a_mutation():
                      Group.RETURNDATASIZE: "returndatasize_nonzero",
                      Group.RETURNDATACOPY: "returndatacopy_out_of_bounds_succeeds",
                      Group.RDSIZE: "returndatacopy_false_out_of_bounds", Group.TLOAD: "tload_value_not_stored",
-                     Group.TSTORE: "tstore_overwrites_another_value"})
+                     Group.TSTORE: "tstore_overwrites_another_value", Group.CALL: "call_gas_other",
+                     Group.STATICCALL: "call_static_with_value_word", Group.CALLARG: "call_arguments_out_of_order",
+                     Group.CALLEND: "call_success_recorded_failed", Group.CREATE: "create_pushes_other_address"})
     for b in PROVEN_OPCODES:
         g = Group(GROUP_OF_BYTE[b])
         assert SPECS[g].module and targeted[g] in CATALOGUE, hex(b)

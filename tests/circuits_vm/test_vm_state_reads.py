@@ -251,7 +251,10 @@ def test_statement_bytes_are_strict():
     data = st.to_bytes()
     assert _decode_statement(data) == st
     from circuits.vm.air import _encode_subset
-    rest = _encode_subset(st.and_keys) + _encode_subset(st.calldata_words)   # the entry subsets come last
+    assert not st.returndata_sizes and not st.calls and st.storage_original is None and not st.storage_warm
+    # the entry subsets, then no return data size, no call, no original storage and no warm slot
+    rest = (_encode_subset(st.and_keys) + _encode_subset(st.calldata_words) + struct.pack("<II", 0, 0) + b"\x00"
+            + struct.pack("<I", 0))
     assert data.endswith(rest)
     body = data[:-len(rest)]
     tail = st.self_balance.to_bytes(32, "big") + struct.pack("<I", 1) + OTHER.to_bytes(20, "big")

@@ -4,9 +4,11 @@
 Batch 1 deploys the token (the whole supply to holder 0), the payer and the factory; batch 2 funds
 the payer with tokens, then ``try_pay`` (a CALL of ``token.transfer``: the payer's and the token's
 storage change, the token logs a Transfer), ``held`` (a STATICCALL of ``token.balanceOf``), a
-``try_pay`` of more than the payer holds (the token reverts with no data: False, nothing kept) and
-the factory's ``deploy`` of a token (CREATE: the child's constructor mints to the factory and logs,
-the factory records the child and logs Deployed) — each a transaction of two frames, each frame
+``try_pay`` of more than the payer holds (the token reverts with no data: False, nothing kept), the
+factory's ``deploy`` of a token (CREATE: the child's constructor mints to the factory and logs, the
+factory records the child and logs Deployed) and ``pay`` (CALL of transfer, then STATICCALL of
+balanceOf: the token's storage in two frames, the second finding a slot warm and already written) —
+transactions of two or three frames, each frame
 proven by its own execution table and put together by the verifier (:func:`l2.call_frames.compose`).  Refused under an otherwise honest proof: a callee's
 statement whose storage write is dropped, a reverted callee claiming success, a record whose cost or
 output is changed, a callee handed more than 63/64 of the gas, a callee frame dropped, a callee's
@@ -83,6 +85,8 @@ def chain(tmp_path_factory):
                                          ["0x" + token.hex(), address(2), 10**6])),
         raw_tx(2, 1, to=factory, data=call("deploy(bytes,uint256)", ["bytes", "uint256"], [initcode("token"), 777]),
                gas=3_000_000),
+        raw_tx(1, 2, to=payer, data=call("pay(address,address,uint256)", ["address", "address", "uint256"],
+                                         ["0x" + token.hex(), address(2), 50])),
     ]
     for raw in raws:
         node.submit_raw(raw)
@@ -100,9 +104,10 @@ def proof(chain):
 
 def test_the_calls_ran_as_expected(chain):
     node, token, payer, sealed = chain
-    assert [o.success for o in sealed.outcomes] == [True, True, True, True, True]
+    assert [o.success for o in sealed.outcomes] == [True, True, True, True, True, True]
+    assert int.from_bytes(sealed.outcomes[5].result.output, "big") == 250   # pay(): what the payer has left
     held = node.call(to=payer, data=call("held(address)", ["address"], ["0x" + token.hex()]))
-    assert int.from_bytes(held.output, "big") == 300
+    assert int.from_bytes(held.output, "big") == 250
     assert int.from_bytes(sealed.outcomes[3].result.output, "big") == 0          # try_pay of too much: False
     child = contract_address(factory_of(node), 1)
     assert int.from_bytes(sealed.outcomes[4].result.output, "big") == int.from_bytes(child, "big")
@@ -133,6 +138,9 @@ def test_a_batch_with_calls_proves_and_verifies(chain, proof):
     assert [("0x" + log.address.hex(), [hex(int.from_bytes(t, "big")) for t in log.topics]) for log in logs[4]] \
         == [(r["address"].lower(), [hex(int(t, 16)) for t in r["topics"]]) for r in receipt]
     assert len(logs[4]) == 2 and logs[4][1].address == factory_of(node)
+    # pay(): the token's storage in two frames — the second (balanceOf) finds the payer's slot warm
+    # and already written, priced from the transaction's start
+    assert len(runs[5]) == 3 and runs[5][2].storage_warm and runs[5][2].storage_original is not None
 
 
 def _with_frame(proof: bytes, index: int, frame: int, change) -> bytes:
@@ -163,6 +171,7 @@ CHEATS = {
     # the token's frame reverted (try_pay of too much); its statement claims success instead
     "reverted-callee-claims-success": (3, 1, lambda st: dataclasses.replace(st, status=1,
                                                                              storage_final=st.storage_initial)),
+    "second-frame-claims-cold": (5, 2, lambda st: dataclasses.replace(st, storage_warm=())),
     "create-at-another-address": (4, 0, _record(lambda c: dataclasses.replace(c, to=c.to ^ 1))),
     "create-nonce-changed": (4, 0, _record(lambda c: dataclasses.replace(c, nonce=c.nonce + 1))),
     "created-code-changed": (4, 1, lambda st: dataclasses.replace(st, output=st.output[:-1] + bytes([st.output[-1] ^ 1]))),

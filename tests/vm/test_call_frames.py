@@ -144,6 +144,7 @@ def statement(frame: FrameRun, run: Run) -> VmStatement:
     status = STATUS[status_name]
     initial: dict[int, int] = {}
     final: dict[int, int] = {}
+    warm: set[int] = set()
     transient: set[int] = set()
     refund = 0
     logs, sizes = [], []
@@ -152,6 +153,8 @@ def statement(frame: FrameRun, run: Run) -> VmStatement:
             if op.is_transient:
                 transient.add(op.slot)
                 continue
+            if op.slot not in initial and op.warm_before:
+                warm.add(op.slot)
             initial.setdefault(op.slot, op.value_before)
             final[op.slot] = op.value_after
             if op.is_write:
@@ -162,6 +165,8 @@ def statement(frame: FrameRun, run: Run) -> VmStatement:
         if step.error is None and step.opcode == Op.RETURNDATASIZE:
             sizes.append((position, step.pushes[0]))
     success = status == 1
+    slots = sorted(initial)
+    original = tuple(run.before.peek_storage(context.address, s) for s in slots)
     return VmStatement(
         code=context.code, gas_limit=context.gas, status=status, gas_used=context.gas - gas_left,
         output=output, output_offset=frame.steps[-1].pops[0] if output else 0,
@@ -171,6 +176,8 @@ def statement(frame: FrameRun, run: Run) -> VmStatement:
         block_number=BLOCK.number, timestamp=BLOCK.timestamp, base_fee=BLOCK.base_fee, logs=tuple(logs),
         pcs=tuple(sorted({s.pc for s in frame.steps})), transient_slots=tuple(sorted(transient)),
         returndata_sizes=tuple(sizes), calls=call_records(frame, run.trace),
+        storage_original=None if original == tuple(initial[s] for s in slots) else original,
+        storage_warm=tuple(sorted(warm)),
     )
 
 
@@ -393,11 +400,16 @@ def test_compose_vyper_payer_calls_token():
     record = statements(run)[0].calls[0]
     assert record.success == 0 and record.memory_after > record.memory_after_input and not record.written
     assert assert_reproduces(run).logs == []
-    # pay() calls the token twice (transfer, then balanceOf): its storage is read by two frames
+    # pay() calls the token twice (transfer, then balanceOf): the second frame finds the payer's
+    # balance slot warm and already written, its original value the transaction's start
     run = execute(state, BOB, payer, calldata("pay(address,address,uint256)", address_hex(token),
                                                address_hex(CAROL), 10))
     assert run.result.status == "success"
-    rejected(run, statements(run), "storage of .* is touched by frames 1 and 2")
+    frames = statements(run)
+    assert frames[2].storage_warm and frames[2].storage_original is not None
+    assert_reproduces(run)
+    rejected(run, replace_frame(frames, 2, storage_warm=()), "cold at its start, it is not")
+    rejected(run, replace_frame(frames, 2, storage_original=None), "original value")
 
 
 def deploy(state: WorldState, sender: bytes, initcode: bytes) -> bytes:
@@ -493,8 +505,10 @@ def test_rejects_a_kept_write_of_a_reverted_callee():
     assert [f.storage_initial for f in frames[1:]] == [((0, 0),), ((0, 0),)]
     kept = replace_frame(frames, 2, storage_initial=((0, 1),))
     rejected(run, kept, "frame 2: reads slot 0x0 as 0x1, the storage view holds 0x0")
-    # even read right, one address's storage in two frames is not proven yet
-    rejected(run, frames, "storage of e2e2.* is touched by frames 1 and 2")
+    # read right it composes; the revert also undid the slot's warmth, so the second frame finds it cold
+    assert frames[2].storage_warm == ()
+    assert_reproduces(run)
+    rejected(run, replace_frame(frames, 2, storage_warm=(0,)), "frame 2: states slot 0x0 warm at its start")
 
 
 def test_rejects_static_callee_with_sstore():
