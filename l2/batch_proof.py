@@ -61,6 +61,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from circuits.vm.call_record import CREATE
 from l2.batch_statement import BatchStatement, StatementError, root_from_hex
 from l2.keccak_tables import KECCAK_AIR, check_digests, decode_states, encode_states, hash_messages, keccak_table
 from verifier.errors import ProofFormatError, VerificationError
@@ -357,10 +358,15 @@ def proven_logs(proof: bytes) -> dict[int, list[Any]]:
 
 
 def _emitted(frame: Any, rest: Any, success: int) -> list[tuple[bytes, tuple[int, ...], bytes]]:
-    """The logs ``frame`` emits, its callees' (taken from ``rest`` in call order: in a batch every call
-    runs a frame) among its own at the calls' keys; none unless it succeeds."""
+    """The logs ``frame`` emits, its callees' (taken from ``rest`` in call order) among its own at the
+    calls' keys; none unless it succeeds.  In a batch every call runs a frame, and so does every
+    CREATE with initcode (its logs kept only when the creation stuck: the record's success)."""
     merged = [(key, [(frame.address, topics, data)]) for key, topics, data in frame.logs]
-    merged += [(call.key, _emitted(next(rest), rest, success)) for call in frame.calls]
+    for call in frame.calls:
+        if call.kind == CREATE and not call.input:
+            continue
+        child = _emitted(next(rest), rest, success)
+        merged.append((call.key, child if call.success else []))
     merged.sort(key=lambda item: item[0])
     return [log for _, logs in merged for log in logs] if frame.status == success else []
 

@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 from circuit_programs import STORAGE, push, push32
 from call_mutations import CALL_MUTATIONS, calls_bumps, calls_run
+from call_mutations import restate as restate_statement
 
 from circuits.air import find_violations
 from circuits.extension import Ext
@@ -2090,19 +2091,13 @@ def accounts_run(code: bytes, storage=None):
 
 
 def restate(matrix: np.ndarray, code: bytes, st: VmStatement) -> None:
-    """Rewrite the table region for statement ``st`` (its accounts, self balance, transient slots and
-    storage), counting the lookups as a cheating prover would."""
-    from circuits.vm.tables import fixed_entries
+    """Rewrite the table region for statement ``st`` of ``code`` (its accounts, self balance, transient
+    slots and storage), with the code, calldata and AND entries the region holds now, counting the
+    lookups as a cheating prover would."""
     from circuits.vm.witness import subset_in
     subset = subset_in(matrix.astype(np.int64), code)
-    args = (code, st.output_offset, st.output, st.environment, st.storage, st.hashes, st.logs, subset, st.accounts,
-            st.transient_slots)
-    entries = fixed_entries(*args)
-    matrix[:, [L.T_E, L.T_ONE, *range(L.T_F, L.T_F + L.T_FIELDS)]] = 0
-    matrix[:len(entries), L.T_E] = 1
-    matrix[:len(entries), L.T_F:L.T_F + L.T_FIELDS] = entries[:, :L.T_FIELDS]
-    matrix[:len(entries), L.T_ONE] = entries[:, L.T_FIELDS]
-    set_multiplicities(matrix, *args)
+    restate_statement(matrix, replace(st, code=code, pcs=subset.pcs, code_words=subset.code_words,
+                                      and_keys=subset.and_keys, calldata_words=subset.calldata_words))
 
 
 def _pushes_other(code: bytes, step: int, value: int):
