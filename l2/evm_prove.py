@@ -35,8 +35,12 @@ message | digest (32)) × hashes | logs u32 | (key u32 | topics u8 | topic (32, 
 data_len u32 | data) × logs | pcs u32 | pc u32 × pcs | code_words u32 | offset u32 × code_words |
 self_balance (32, big-endian) | accounts u32 | (address (20) | balance (32) | code_size u32 | code_hash (32))
 × accounts | transient_slots u32 | slot (32) × transient_slots | and_keys u32 | key u32 × and_keys |
-calldata_words u32 | offset u32 × calldata_words`` (little-endian; a count of 0xFFFFFFFF holds
-every entry and lists none).  Every byte is bound: a short, long or altered file is
+calldata_words u32 | offset u32 × calldata_words | sizes u32 | (key u32 | size u32) × sizes | calls u32
+| call record × calls (:func:`circuits.vm.call_record.encode_call`) | original u8 (0: none; 1: a
+32-byte original value per slot follows) | warm slots u32 | slot (32) × warm slots`` (little-endian; a
+count of 0xFFFFFFFF holds every entry and lists none).  A file's statement is a transaction's own
+frame: no call, no return data, storage cold at the transaction's values (a run with calls is proven
+frame by frame, in a batch).  Every byte is bound: a short, long or altered file is
 refused with :class:`EvmProofError` or :class:`verifier.errors.VerificationError`.
 """
 
@@ -152,7 +156,9 @@ def witness_for(code: bytes, gas: int, trace: ExecutionTrace, block_env: BlockEn
     if bad:
         listed = ", ".join(f"{name} at pc {pc}" for name, pc in bad[:5])
         more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
-        raise EvmProofError(f"the run executes what the circuit does not prove: {listed}{more}")
+        calls = any(name.split()[0] in ("CALL", "STATICCALL", "CREATE") for name, _ in bad)
+        hint = "; a run with calls is proven frame by frame, in a batch (l2 batch prove)" if calls else ""
+        raise EvmProofError(f"the run executes what the circuit does not prove: {listed}{more}{hint}")
     result = trace.result
     call = trace.calls[0]
     env = environment_of(call, block_env, tx_env)

@@ -240,9 +240,9 @@ SPECS: dict[Group, GroupSpec] = {
     Group.BALANCE: GroupSpec("accounts", (0x31,), 100, 1, 0, 1, 1, p2_depth=1),
     Group.EXTCODESIZE: GroupSpec("accounts", (0x3B,), 100, 1, 0, 1, 1, p2_depth=1),
     Group.EXTCODEHASH: GroupSpec("accounts", (0x3F,), 100, 1, 0, 1, 1, p2_depth=1),
-    # the return data buffer of one frame is empty: RETURNDATASIZE pushes 0, RETURNDATACOPY pops the
-    # destination and offset and continues on an RDSIZE row that pops the size and halts unless both
-    # are 0 (circuits.vm.returndata)
+    # RETURNDATASIZE pushes a public size (the last call's output length); RETURNDATACOPY, as with an
+    # empty buffer, pops the destination and offset and continues on an RDSIZE row that pops the size
+    # and halts unless both are 0 (circuits.vm.returndata)
     Group.RETURNDATASIZE: GroupSpec("returndata", (0x3D,), 2, 0, 1, 0, 1, p2_depth=0),
     Group.RETURNDATACOPY: GroupSpec("returndata", (0x3E,), 3, 3, -2, 2, 0),
     Group.RDSIZE: GroupSpec("returndata", (), 0, 1, -1, 1, 0),

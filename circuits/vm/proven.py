@@ -20,10 +20,10 @@ with a reason naming the opcode and the pc, before any proving work:
   runs out of gas on its exponent's bytes (its static 10 affordable), a storage step that runs out
   of gas, or a BALANCE, EXTCODESIZE or EXTCODEHASH that runs out of gas on its cold surcharge (its
   static 100 affordable);
-* a step in a nested call frame, and CALL or STATICCALL (one table proves one frame), unless the run is
-  proven frame by frame (``frames=True``: each frame its own table, linked by call records, as batches
-  prove them); then a CALL or STATICCALL that fails other than by stack underflow (out of gas, a
-  value sent from a static frame) is not proven.
+* a step in a nested call frame, and CALL, STATICCALL or CREATE (one table proves one frame), unless
+  the run is proven frame by frame (``frames=True``: each frame its own table, linked by call records,
+  as batches prove them); then a CALL, STATICCALL or CREATE that fails other than by stack underflow
+  (out of gas, a write from a static frame) is not proven.
 """
 
 from __future__ import annotations

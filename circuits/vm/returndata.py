@@ -1,13 +1,17 @@
 """Return data opcodes: RETURNDATASIZE and RETURNDATACOPY.
 
-In one call frame with no calls the return data buffer is empty (EIP-211: it holds the output of the
-frame's last call, and there is none).  So
+The return data buffer holds the output of the frame's last call (EIP-211), empty before any.
 
-    RETURNDATASIZE   pushes 0 (W2 = 0: its bytes are range-checked, so Σ W2 = 0 means every byte is 0), 2 gas
-    RETURNDATACOPY   succeeds only when offset + size ≤ 0, i.e. offset = size = 0 (3 gas, no words, no
-                     memory: a copy of nothing); any other offset or size is an exceptional halt (the VM's
-                     OutOfBoundsRead, or OutOfGasError when it cannot even pay for the words and the
-                     expansion: both burn all gas, so both are this halt)
+    RETURNDATASIZE   pushes W2, 2 gas, and looks up the public ``(TAG_RDSIZE, clk, 0, chunks(W2))``
+                     (:attr:`circuits.vm.air.VmStatement.returndata_sizes`, :mod:`circuits.vm.reads`);
+                     that each listed size is the length of the last call's output before it — 0 before
+                     any call — is checked where frames are put together (:mod:`l2.call_frames`), and a
+                     verifier of a lone frame requires every size to be 0
+    RETURNDATACOPY   as for an empty buffer: succeeds only when offset + size ≤ 0, i.e. offset = size = 0
+                     (3 gas, no words, no memory: a copy of nothing); any other offset or size is an
+                     exceptional halt (the VM's OutOfBoundsRead, or OutOfGasError when it cannot even pay
+                     for the words and the expansion: both burn all gas, so both are this halt) — so it
+                     is proven only in a frame that makes no call (the composition refuses it otherwise)
 
 RETURNDATACOPY pops three words; a CPU row consumes two.  Its row pops the destination (W0) and the
 offset (W1), pays its static 3 gas and stays at its pc (stay = 1 when it completes); the next row,

@@ -198,7 +198,8 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
                 output_offset: int | None = None, env: Environment = Environment(),
                 and_keys: tuple[int, ...] | None = None,
                 originals: dict[int, int] | None = None) -> tuple[np.ndarray, VmStatement]:
-    """The trace matrix and statement for a run of ``code`` (one frame) that ended with ``status``
+    """The trace matrix and statement for a run of ``code`` (one frame; its calls' and creations' steps
+    carry their records, :class:`StepRecord` ``call``) that ended with ``status``
     ('success', 'revert' or 'error') and ``gas_left``, called in ``env``; raises :class:`WitnessError` when the run uses
     something the circuit does not prove.
 
