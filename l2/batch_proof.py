@@ -85,6 +85,8 @@ class BatchProof:
     prove_seconds: float
     security_bits: float
     contract_txs: int = 0
+    execution_tables: int = 0
+    """One per call frame of each contract transaction."""
 
 
 # ---- statement from the node ------------------------------------------------------------------------
@@ -316,7 +318,7 @@ def prove_statement(statement: BatchStatement, world_before: Any, options: Proof
                          public_sum=public_access_sum(inputs))
     seconds = time.perf_counter() - start
     bits = multi_security_bits([air for air, _ in tables], [t.shape[0] for t in traces], options)
-    return BatchProof(statement, advice + proof.to_bytes(), seconds, bits, len(runs))
+    return BatchProof(statement, advice + proof.to_bytes(), seconds, bits, len(runs), len(_in_order(runs)))
 
 
 def prove_batch(node: Any, number: int, options: ProofOptions | None = None, progress=None) -> BatchProof:

@@ -3,8 +3,10 @@
 In a temporary data dir (an L2 node and its simulated L1 in one SQLite file): genesis with four dev
 accounts funded on both layers; a deposit locked on L1; three transfers, the deployment of a small
 Vyper contract (``STORE_SOURCE``, compiled ahead of time into ``STORE_INITCODE`` so the demo needs no
-compiler) and a withdrawal, sealed with the deposit into batch 1; transactions calling the contract
-in batch 2; a read-only call; a re-execution of every batch from genesis that must reproduce every
+compiler), the deployment of a forwarder (``FORWARDER_RUNTIME``: it CALLs the address in its first
+calldata word with the rest) and a withdrawal, sealed with the deposit into batch 1; transactions
+calling the contract in batch 2, one of them through the forwarder (two call frames, each proven by
+its own execution table and put together by the verifier); a read-only call; a re-execution of every batch from genesis that must reproduce every
 state root; then each batch proven (a STARK over the transfer, state and execution tables — batch
 2's ``store()`` calls emit a LOG2 each, proven as receipt data), verified, posted to the L1 rollup
 contract and accepted, and the withdrawal claimed on L1.
@@ -19,7 +21,8 @@ from typing import Any
 
 from l2.crypto import dev_address, to_hex
 
-__all__ = ["STORE_SOURCE", "STORE_INITCODE", "SELECTORS", "run_demo", "print_report"]
+__all__ = ["STORE_SOURCE", "STORE_INITCODE", "FORWARDER_RUNTIME", "FORWARDER_INITCODE", "SELECTORS", "run_demo",
+           "print_report"]
 
 STORE_SOURCE = """\
 # pragma version ^0.4.0
@@ -49,6 +52,12 @@ STORE_INITCODE = bytes.fromhex(
     "5ffd5b5f80fd00c200a700188558208424106f207776678d61280583a7b5136e5c1b53189208af25f891446b8b710b18"
     "ec810600a1657679706572830004030035"
 )
+
+FORWARDER_RUNTIME = bytes.fromhex("36602090038060205f375f5f825f5f5f355af1505000")
+"""size = CALLDATASIZE − 32; CALLDATACOPY(0, 32, size); CALL(GAS, calldata[0:32], 0, 0, size, 0, 0); STOP."""
+FORWARDER_INITCODE = bytes([0x60, len(FORWARDER_RUNTIME), 0x80, 0x60, 11, 0x5F, 0x39, 0x5F, 0xF3, 0x00, 0x00]) \
+    + FORWARDER_RUNTIME
+"""CODECOPY(0, 11, n); RETURN(0, n), then the runtime (after two padding bytes, at offset 11)."""
 
 SELECTORS = {
     "store(uint256)": bytes.fromhex("6057361d"),
@@ -95,6 +104,7 @@ def run_demo(*, dev_accounts: int = 4, stark: bool = True) -> dict[str, Any]:
 
             start = time.perf_counter()
             deployed, address = node.deploy(node.dev_key(0), STORE_INITCODE)
+            _, forwarder = node.deploy(node.dev_key(0), FORWARDER_INITCODE)
             lap("deploy", start)
 
             start = time.perf_counter()
@@ -107,6 +117,10 @@ def run_demo(*, dev_accounts: int = 4, stark: bool = True) -> dict[str, Any]:
             for i, value in enumerate((7, 35)):
                 admitted = node.send(node.dev_key(i + 1), to=address, data=SELECTORS["store(uint256)"] + _word(value))
                 calls.append(admitted.hash)
+            # store(8) through the forwarder: a contract calling a contract
+            forwarded = node.send(node.dev_key(3), to=forwarder,
+                                  data=address.rjust(32, b"\0") + SELECTORS["store(uint256)"] + _word(8))
+            calls.append(forwarded.hash)
             second = node.seal()
             lap("calls_and_seal_2", start)
             call_info = [node.transaction(h) for h in calls]
@@ -135,6 +149,7 @@ def run_demo(*, dev_accounts: int = 4, stark: bool = True) -> dict[str, Any]:
         "deposit": {"id": deposit.return_value, "amount": 2 * 10**18, "credited_on_l2": credited},
         "contract": {
             "address": to_hex(address),
+            "forwarder": to_hex(forwarder),
             "deploy_tx": deployed.hash,
             "deploy_status": deploy_info["status"],
             "deploy_gas": deploy_info["gas_used"],
@@ -177,7 +192,7 @@ def _prove_and_settle(node: Any, withdrawal_hash: str, lap) -> dict[str, Any]:
             "proof_bytes": len(proven.proof),
             "prove_seconds": round(proven.prove_seconds, 3),
             "security_bits": proven.security_bits,
-            "execution_tables": proven.contract_txs,
+            "execution_tables": proven.execution_tables,
             "l1_accepted": receipt.status == 1,
             "l1_gas_used": receipt.gas_used,
             "l1_calldata_gas": receipt.calldata_gas,
@@ -209,7 +224,8 @@ def print_report(report: dict[str, Any]) -> None:
     console.print(batches)
     c = report["contract"]
     console.print(f"contract {c['address']} deployed ({c['deploy_status']}, {c['deploy_gas']} gas); "
-                  f"store() calls: " + ", ".join(f"{x['status']} {x['gas_used']} gas" for x in c["calls"]))
+                  f"store() calls (the last through the forwarder {c['forwarder']}): "
+                  + ", ".join(f"{x['status']} {x['gas_used']} gas" for x in c["calls"]))
     console.print(f"read-only calls: value() = {c['value']}, total() = {c['total']}, count() = {c['count']}")
     console.print(f"re-executed {report['re_executed_batches']} batches from genesis: every state root reproduced")
     d = report["deposit"]

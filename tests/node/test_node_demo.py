@@ -20,17 +20,20 @@ def test_demo_runs_end_to_end_as_json(cli, tmp_path):
     report = json.loads(result.stdout)
     contract = report["contract"]
     assert contract["deploy_status"] == "included"
-    assert [c["status"] for c in contract["calls"]] == ["included", "included"]
-    assert (contract["value"], contract["total"], contract["count"]) == (35, 42, 2)
+    assert [c["status"] for c in contract["calls"]] == ["included", "included", "included"]
+    # store(7), store(35), then store(8) through the forwarder
+    assert (contract["value"], contract["total"], contract["count"]) == (8, 50, 3)
+    assert [c["logs"] for c in contract["calls"]] == [1, 1, 1]
     assert [b["batch"] for b in report["batches"]] == [1, 2]
-    assert report["batches"][0]["txs"] == 5 and report["batches"][0]["deposits"] == [0]
+    assert report["batches"][0]["txs"] == 6 and report["batches"][0]["deposits"] == [0]
     assert report["re_executed_batches"] == 2
     assert report["state_root"] == report["batches"][1]["state_root"]
     assert report["deposit"]["credited_on_l2"] == report["deposit"]["amount"]
     rollup = report["rollup"]
     assert [b["batch"] for b in rollup["batches"]] == [1, 2]
     assert all(b["l1_accepted"] and b["security_bits"] >= 100 for b in rollup["batches"])
-    assert [b["execution_tables"] for b in rollup["batches"]] == [1, 2]  # the deployment; the store() calls
+    # the two deployments; the store() calls, the forwarded one as two frames
+    assert [b["execution_tables"] for b in rollup["batches"]] == [2, 4]
     assert rollup["withdrawal_claimed"]
     assert rollup["l1_state_root"] == report["batches"][1]["state_root"]
     assert set(report["timings"]) >= {"init", "transfers", "deploy", "seal_1", "prove_batch_1", "l1_submit_1",
