@@ -194,7 +194,7 @@ def contract_effect(i: int, tx: Transaction, sender: bytes, run: VmStatement | S
     # without a call the return data buffer is empty, and storage starts cold at the transaction's values
     if any(size for _, size in run.returndata_sizes):
         raise ValueError(f"transaction {i}: RETURNDATASIZE pushed a size with no call before it")
-    if run.storage_original is not None or run.storage_warm:
+    if run.storage_original is not None or run.storage_warm or run.static:
         raise ValueError(f"transaction {i}: its execution statement starts storage warm or after other writes")
 
     success = run.status == SUCCESS

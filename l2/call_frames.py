@@ -61,8 +61,11 @@ has not been undone, EIP-2929); both are checked here, and its slots are warm af
 Refunds: a frame's own counter plus its successful children's; logs: a successful child's logs sit
 among its caller's at the call's key.
 
-Refused (the prover refuses these runs; :func:`compose` rejects them): a static frame sending value,
-creating, or executing SSTORE, TSTORE or LOG0–4; a call or creation that runs out of gas before its
+A frame states whether it is static; that must be what its calls make it (a static frame's table
+makes its SSTORE, TSTORE, LOGn and CREATE halt, :mod:`circuits.vm.static`).
+
+Refused (the prover refuses these runs; :func:`compose` rejects them): a static frame sending value
+with a CALL; a call or creation that runs out of gas before its
 frame; initcode over 49152 bytes; a call that would pass depth 1024; a creation at an address that
 holds code, a nonce or storage, or that was created earlier in the transaction; reentrancy (a callee
 already on the frame stack); one address's transient storage touched by two frames;
@@ -122,8 +125,6 @@ __all__ = [
 
 RECORD_OPCODES = (CREATE, CALL, STATICCALL)
 """Steps whose completion a frame's statement lists as a call record."""
-STATIC_FORBIDDEN = frozenset((Op.SSTORE, Op.TSTORE, Op.CREATE, *(Op.LOG0 + n for n in range(5))))
-"""What a static frame may not execute (EIP-214; the VM fails there, which is not proven yet)."""
 ACCOUNT_READS = frozenset((Op.BALANCE, Op.EXTCODESIZE, Op.EXTCODEHASH, Op.SELFBALANCE))
 NEW_ACCOUNT_NONCE = 1
 """A created account starts with nonce 1 (EIP-161)."""
@@ -728,8 +729,10 @@ class _Walk:
             if s.address not in self.created:
                 self.codes[s.address] = s.code
         executed = _executed_opcodes(s)
-        if static and executed & STATIC_FORBIDDEN:
-            raise CompositionError(f"{name}: a static frame executes SSTORE, TSTORE, CREATE or LOG (not proven yet)")
+        if s.static != static:
+            # its table makes every write of a static frame halt (circuits.vm.static)
+            raise CompositionError(f"{name}: states it is {'' if s.static else 'not '}static, it is "
+                                   f"{'' if static else 'not '}(a STATICCALL's or its descendants')")
         if self.has_calls and (s.accounts or executed & ACCOUNT_READS):
             raise CompositionError(f"{name}: account reads in a transaction with calls are not proven yet")
         if s.calls and Op.RETURNDATACOPY in executed:

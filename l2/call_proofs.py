@@ -77,7 +77,7 @@ def frame_witnesses(trace: ExecutionTrace, block_env: BlockEnv, tx_env: TxEnv) -
         try:
             matrix, statement = build_trace(c.code, c.gas, frame_steps(run, trace), status, gas_left,
                                             output, env=_environment(run, block_env, tx_env),
-                                            originals=originals.get(c.address))
+                                            originals=originals.get(c.address), static=c.is_static)
         except (WitnessError, ValueError) as error:
             raise ValueError(f"frame {run.index} (address 0x{c.address.hex()}): {error}") from None
         out.append(FrameWitness(run, matrix, statement))

@@ -37,7 +37,7 @@ self_balance (32, big-endian) | accounts u32 | (address (20) | balance (32) | co
 × accounts | transient_slots u32 | slot (32) × transient_slots | and_keys u32 | key u32 × and_keys |
 calldata_words u32 | offset u32 × calldata_words | sizes u32 | (key u32 | size u32) × sizes | calls u32
 | call record × calls (:func:`circuits.vm.call_record.encode_call`) | original u8 (0: none; 1: a
-32-byte original value per slot follows) | warm slots u32 | slot (32) × warm slots`` (little-endian; a
+32-byte original value per slot follows) | warm slots u32 | slot (32) × warm slots | static u8`` (little-endian; a
 count of 0xFFFFFFFF holds every entry and lists none).  A file's statement is a transaction's own
 frame: no call, no return data, storage cold at the transaction's values (a run with calls is proven
 frame by frame, in a batch).  Every byte is bound: a short, long or altered file is
@@ -296,13 +296,17 @@ def _decode_statement(s: bytes) -> VmStatement:
             raise struct.error("bad original-storage flag")
         original = tuple(int.from_bytes(take(32), "big") for _ in initial) if flag else None
         warm = tuple(int.from_bytes(take(32), "big") for _ in range(struct.unpack("<I", take(4))[0]))
+        static = take(1)[0]
+        if static not in (0, 1):
+            raise struct.error("bad static flag")
         if end != len(s):
             raise struct.error("trailing bytes after the entry subsets")
         gas_price, chain_id, number, timestamp, base_fee = words
         return VmStatement(code, gas_limit, status, gas_used, output, ooff, calldata, caller,
                            int.from_bytes(value, "big"), address, initial, final, refund, origin, gas_price, chain_id,
                            number, timestamp, base_fee, tuple(hashes), tuple(logs), pcs, code_words, self_balance,
-                           tuple(accounts), transient, and_keys, calldata_words, sizes, calls, original, warm)
+                           tuple(accounts), transient, and_keys, calldata_words, sizes, calls, original, warm,
+                           bool(static))
     except (struct.error, ValueError) as error:
         raise EvmProofError(f"malformed statement in the proof file: {error}") from None
 
@@ -378,7 +382,7 @@ def verify_bytes(data: bytes, min_security: float = MIN_SECURITY) -> dict[str, A
     if statement.calls or any(size for _, size in statement.returndata_sizes):
         # one frame with no call: the return data buffer is empty throughout
         raise EvmProofError("the statement makes calls: a run with calls is proven frame by frame, in a batch")
-    if statement.storage_original is not None or statement.storage_warm:
+    if statement.storage_original is not None or statement.storage_warm or statement.static:
         raise EvmProofError("the statement's storage starts warm or after other writes: not a transaction's own frame")
     try:
         check_digests([statement], keccak[0] if keccak else None, ["the execution"])

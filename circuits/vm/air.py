@@ -56,18 +56,18 @@ from circuits.vm import (adder, arithmetic, bitwise_chiplet, bus, chiplets, comp
                          keccak, log, memory, memory_chiplet, memory_words, mul_chiplet, reads, shift_chiplet,
                          signed_division, stack, storage, storage_chiplet, system)
 from circuits.vm import exp, linked, modular
-from circuits.vm import accounts, calls, gaps, returndata, transient
+from circuits.vm import accounts, calls, gaps, returndata, static, transient
 from circuits.vm import linked_witness
 from circuits.vm.call_record import CallRecord, encode_call
 from circuits.vm.expr import Constraint
-from circuits.vm.layout import (AUX_EXP, AUX_MREQ, AUX_REQ, AUX_S, AUX_S2, AUX_SREQ, AUX_SVER, RF, SUCC, AUX_TW, AUX_WIDTH, CLK, GAS, HALTED, LASTW, MAX_GAS,
+from circuits.vm.layout import (AUX_EXP, AUX_MREQ, AUX_REQ, AUX_S, AUX_S2, AUX_SREQ, AUX_SVER, RF, STC, SUCC, AUX_TW, AUX_WIDTH, CLK, GAS, HALTED, LASTW, MAX_GAS,
                                 MQ, MS, PC, SP, STATUS, T_E, WIDTH, Row, sel)
 from circuits.vm.opcodes import ERROR, REVERTED, SUCCESS, Group
 from circuits.vm.tables import CODE_PADDING, EntrySubset, Environment, StorageIO, beta_powers, entry_sum, fixed_entries
 
 CONSTRAINT_MODULES = (cpu, adder, arithmetic, comparison, stack, control_flow, memory, environment, copy, storage, system, chiplets, bitwise_chiplet,
                       shift_chiplet, memory_chiplet, memory_words, storage_chiplet, mul_chiplet, signed_division,
-                      reads, keccak, log, linked, modular, exp, accounts, transient, gaps, returndata, calls)
+                      reads, keccak, log, linked, modular, exp, accounts, transient, gaps, returndata, calls, static)
 """Main-trace constraint groups in evaluation order (the bus adds its own after them)."""
 
 STATUS_NAMES = {SUCCESS: "success", REVERTED: "revert", ERROR: "error"}
@@ -146,6 +146,9 @@ class VmStatement:
     storage_warm: tuple[int, ...] = ()
     """The slots of ``storage_initial`` already warm when the run starts (EIP-2929), increasing: those
     an earlier frame of the transaction touched (none in the transaction's own frame)."""
+    static: bool = False
+    """The frame is static (EIP-214: a STATICCALL's or a descendant's): its writes halt
+    (:mod:`circuits.vm.static`)."""
 
     def __post_init__(self):
         if self.origin is None:
@@ -269,7 +272,8 @@ class VmStatement:
                 + struct.pack("<I", len(self.calls)) + b"".join(encode_call(c) for c in self.calls)
                 + (b"\x00" if self.storage_original is None
                    else b"\x01" + b"".join(v.to_bytes(32, "big") for v in self.storage_original))
-                + struct.pack("<I", len(self.storage_warm)) + b"".join(s.to_bytes(32, "big") for s in self.storage_warm))
+                + struct.pack("<I", len(self.storage_warm)) + b"".join(s.to_bytes(32, "big") for s in self.storage_warm)
+                + bytes([int(self.static)]))
 
     def hash_messages(self) -> list[bytes]:
         """The messages of :attr:`hashes`, in execution order (what the Keccak table hashes)."""
@@ -391,6 +395,7 @@ class VmAir(Air):
             Assertion(sel(Group.FINISH), 0, 0, "row 0 is no FINISH"),
             Assertion(RF, 0, 0, "the refund counter starts at 0"),
             Assertion(SUCC, 0, 0, "succ starts at 0"),
+            Assertion(STC, 0, int(pi.static), "the frame is static as stated"),
             Assertion(HALTED, last, 1, "the run has halted"),
             Assertion(STATUS, last, pi.status, "status is the public status"),
             Assertion(GAS, last, pi.gas_limit - pi.gas_used, "gas left = gas limit − gas used"),

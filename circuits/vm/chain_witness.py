@@ -145,7 +145,8 @@ def lookups(Ti: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     def col(c):
         return Ti[:, c] % P
 
-    err = (col(L.E_OOG) + col(L.E_UF) + col(L.E_OF) + col(L.E_JD) + col(L.E_RD) + col(L.sel(Group.INVALID))) % P
+    err = (col(L.E_OOG) + col(L.E_UF) + col(L.E_OF) + col(L.E_JD) + col(L.E_RD) + col(L.sel(Group.INVALID))
+           + col(L.E_ST)) % P
     sel = {g: col(L.sel(g)) for g in LOOKUPS}
     acct, tslot = col(L.CH_ACCT), col(L.CH_TSLOT)
     steps = sum(sel.values()) % P

@@ -130,8 +130,8 @@ def by_spec(row: Row, value_of) -> Any:
 
 def err(row: Row) -> Any:
     """1 on a step that halts exceptionally (out of gas, stack underflow or overflow, invalid jump
-    destination, INVALID, return data read out of bounds), else 0."""
-    return row.e_oog + row.e_uf + row.e_of + row.e_jd + row.s(Group.INVALID) + row.e_rd
+    destination, INVALID, return data read out of bounds, a write in a static frame), else 0."""
+    return row.e_oog + row.e_uf + row.e_of + row.e_jd + row.s(Group.INVALID) + row.e_rd + row.e_st
 
 
 def pops(row: Row) -> Any:

@@ -164,9 +164,12 @@ KRET = _alloc()
 CCOST = _alloc()
 XCALL = _alloc()
 SWI = _alloc()
+STC = _alloc()
+E_ST = _alloc()
 """Unit kinds of a call: reading its input, writing its output back; the gas CALLEND takes; the
 CALLARG row that grows memory over the output region (:mod:`circuits.vm.calls`); a storage slot warm
-when the run starts, on its T2 row (:mod:`circuits.vm.storage_chiplet`)."""
+when the run starts, on its T2 row (:mod:`circuits.vm.storage_chiplet`); the frame is static, and a
+write's static-context halt (:mod:`circuits.vm.static`)."""
 CONTROL_WIDTH = _next
 
 # ---- selectors -------------------------------------------------------------------------------------
@@ -416,7 +419,7 @@ _NAMED = {
     "ch_hd": CH_HD, "ch_fin": CH_FIN, "ch_mq": CH_MQ, "ch_mu": CH_MU, "ch_mpa": CH_MPA, "ch_xs": CH_XS,
     "ch_xm": CH_XM, "ch_dw": CH_DW,
     "e_rd": E_RD, "vtp": VTP, "vtn": VTN, "gx": GX, "awb": AWB, "awn": AWN, "acold": ACOLD,
-    "ch_acct": CH_ACCT, "ch_tslot": CH_TSLOT, "ch_gap": CH_GAP, "kcall": KCALL, "kret": KRET, "ccost": CCOST, "xcall": XCALL, "swi": SWI,
+    "ch_acct": CH_ACCT, "ch_tslot": CH_TSLOT, "ch_gap": CH_GAP, "kcall": KCALL, "kret": KRET, "ccost": CCOST, "xcall": XCALL, "swi": SWI, "stc": STC, "e_st": E_ST,
 }
 
 COLUMN_NAMES: list[str] = [""] * WIDTH

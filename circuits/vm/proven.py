@@ -23,7 +23,9 @@ with a reason naming the opcode and the pc, before any proving work:
 * a step in a nested call frame, and CALL, STATICCALL or CREATE (one table proves one frame), unless
   the run is proven frame by frame (``frames=True``: each frame its own table, linked by call records,
   as batches prove them); then a CALL, STATICCALL or CREATE that fails other than by stack underflow
-  (out of gas, a write from a static frame) is not proven.
+  or, for CREATE, a static frame's halt (out of gas, a CALL sending value from a static frame) is not
+  proven.  A write in a static frame (SSTORE, TSTORE, LOGn, CREATE) halts, and that is proven
+  (:mod:`circuits.vm.static`).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ ACCOUNT_READS = (Group.BALANCE, Group.EXTCODESIZE, Group.EXTCODEHASH)
 """Account reads pay their cold surcharge (EIP-2929) only when they complete (:mod:`circuits.vm.accounts`)."""
 
 PROVEN_ERRORS = frozenset({"OutOfGasError", "StackUnderflowError", "StackOverflowError", "InvalidJumpDestError",
-                           "InvalidOpcode", "OutOfBoundsRead"})
+                           "InvalidOpcode", "OutOfBoundsRead", "WriteInStaticContext"})
 
 
 def _name(step: Any) -> str:
@@ -71,7 +73,8 @@ def unproven_steps(trace: Any, frames: bool = False) -> list[tuple[str, int]]:
             found.setdefault((f"{name} (in a nested call frame)", step.pc), None)
         elif step.opcode not in PROVEN_OPCODES or (group in CALLS and not frames):
             found.setdefault((name, step.pc), None)
-        elif group in CALLS and step.error not in (None, "StackUnderflowError"):
+        elif group in CALLS and step.error not in (None, "StackUnderflowError") and not (
+                group == Group.CREATE and step.error == "WriteInStaticContext"):
             found.setdefault((f"{name} ({step.error})", step.pc), None)
             found.setdefault((name, step.pc), None)
         elif step.error is not None and step.error not in PROVEN_ERRORS:

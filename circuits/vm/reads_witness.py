@@ -97,7 +97,8 @@ def lookups(Ti: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     kcall, kret, u_ww, u_wb = col(L.KCALL), col(L.KRET), col(L.U_WW), col(L.U_WB)
     call = (col(L.sel(Group.CALL)) + col(L.sel(Group.STATICCALL)) + col(L.sel(Group.CREATE))) % P
     arg, end, s_rds = col(L.sel(Group.CALLARG)), col(L.sel(Group.CALLEND)), col(L.sel(Group.RETURNDATASIZE))
-    err = (col(L.E_OOG) + col(L.E_UF) + col(L.E_OF) + col(L.E_JD) + col(L.sel(Group.INVALID)) + col(L.E_RD)) % P
+    err = (col(L.E_OOG) + col(L.E_UF) + col(L.E_OF) + col(L.E_JD) + col(L.sel(Group.INVALID)) + col(L.E_RD)
+           + col(L.E_ST)) % P
     step = (s_hash + s_log) % P
     kinds = (khash + klog + kcall + kret) % P
     num = ((step + call + s_rds) * ((1 - err) % P) + topic + kinds + arg + end) % P

@@ -25,7 +25,7 @@ from circuits.vm import chain_witness as CHW
 from circuits.vm import chiplet_witness as CW
 from circuits.vm import copy as COPY
 from circuits.vm import copy_witness as CPW
-from circuits.vm import environment, returndata
+from circuits.vm import environment, returndata, static
 from circuits.vm.bus import PUSH_FROM_W1
 from circuits.vm import layout as L
 from circuits.vm import linked_witness as LW
@@ -72,7 +72,7 @@ class StepRecord:
 
 
 ERROR_KINDS = {"OutOfGasError": "oog", "StackUnderflowError": "uf", "StackOverflowError": "of",
-               "InvalidJumpDestError": "jd", returndata.ERROR: "rd"}
+               "InvalidJumpDestError": "jd", returndata.ERROR: "rd", static.ERROR: "st"}
 """Exceptional halts proven by an error flag (INVALID needs none: its group always fails)."""
 
 CHIPLET_GROUPS = {**CW.BITWISE_FLAGS, **CW.SHIFT_FLAGS, **CW.MUL_FLAGS, **CW.SIGNED_FLAGS}
@@ -197,7 +197,7 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
                 gas_left: int, output: bytes = b"", check_ranges: bool = True,
                 output_offset: int | None = None, env: Environment = Environment(),
                 and_keys: tuple[int, ...] | None = None,
-                originals: dict[int, int] | None = None) -> tuple[np.ndarray, VmStatement]:
+                originals: dict[int, int] | None = None, static: bool = False) -> tuple[np.ndarray, VmStatement]:
     """The trace matrix and statement for a run of ``code`` (one frame; its calls' and creations' steps
     carry their records, :class:`StepRecord` ``call``) that ended with ``status``
     ('success', 'revert' or 'error') and ``gas_left``, called in ``env``; raises :class:`WitnessError` when the run uses
@@ -208,6 +208,7 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     rows are built, so a first pass holds the whole AND table and, when the keys it used would
     make the trace shorter, the trace is built again with ``and_keys`` = those keys.
 
+    ``static``: the frame is static (EIP-214), so its writes halt (:mod:`circuits.vm.static`).
     ``originals`` maps a storage slot to its value when the transaction began where that is not the
     value the run starts with (a later frame of a transaction: EIP-2200 prices from the original).
 
@@ -257,6 +258,7 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     e_of = np.array([ERROR_KINDS.get(s.error) == "of" for s in rows], dtype=np.int64)
     e_jd = np.array([ERROR_KINDS.get(s.error) == "jd" for s in rows], dtype=np.int64)
     e_rd = np.array([ERROR_KINDS.get(s.error) == "rd" for s in rows], dtype=np.int64)
+    e_st = np.array([ERROR_KINDS.get(s.error) == "st" for s in rows], dtype=np.int64)
     padded = code + bytes(CODE_PADDING)
     gaps = jumpdest_gaps(code)
 
@@ -312,7 +314,7 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
             a[int(g)] = f(g, spec)
         return a
 
-    err = e_oog + e_uf + e_of + e_jd + (group == int(Group.INVALID)) + e_rd
+    err = e_oog + e_uf + e_of + e_jd + (group == int(Group.INVALID)) + e_rd + e_st
     ok = 1 - err
     pops = ok + e_jd + e_rd
     cost = spec_array(lambda g, s: s.gas)[group]
@@ -477,6 +479,7 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     T[live, L.E_OF] = e_of
     T[live, L.E_JD] = e_jd
     T[live, L.E_RD] = e_rd
+    T[live, L.E_ST] = e_st
     T[np.arange(steps_n), L.SEL_OFFSET + group - 1] = 1
     T[live, L.W0_OFFSET:L.W0_OFFSET + 32] = w0
     T[live, L.W1_OFFSET:L.W1_OFFSET + 32] = w1
@@ -553,7 +556,8 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
 
     full = lambda a: np.concatenate([a, np.zeros(n - steps_n, dtype=np.int64)])  # noqa: E731
     sel = {g: T[:, L.sel(g)] for g in Group}
-    ok_full = 1 - (T[:, L.E_OOG] + T[:, L.E_UF] + T[:, L.E_OF] + T[:, L.E_JD] + sel[Group.INVALID] + T[:, L.E_RD])
+    ok_full = 1 - (T[:, L.E_OOG] + T[:, L.E_UF] + T[:, L.E_OF] + T[:, L.E_JD] + sel[Group.INVALID] + T[:, L.E_RD]
+                   + T[:, L.E_ST])
     pops_full = ok_full + T[:, L.E_JD] + T[:, L.E_RD]
 
     # adder carries: route · (W0, W1, W2) pairs + constant + carry_in = 2^16 · carry_out
@@ -691,7 +695,8 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
         shorter = 1 << max(9, (max(chiplet_start + chiplet_rows + 1, len(entries) - 256 + len(used) + 1) - 1).bit_length())
         if shorter < n:
             return build_trace(code, gas_limit, steps, status, gas_left, output, check_ranges, given_offset, env, used,
-                               originals)
+                               originals, static)
+    T[:, L.STC] = int(static)   # every row, the chiplet and padding rows too: stc never changes
     out = np.mod(T, P).astype(np.uint64)
     set_multiplicities(out, code, output_offset, bytes(output), env, storage, hashes, logs, subset, chains.accounts,
                        chains.transient, sizes, calls)
@@ -700,7 +705,8 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
                             storage.initial, storage.final, refund, env.origin.to_bytes(20, "big"), env.gas_price,
                             env.chain_id, env.number, env.timestamp, env.base_fee, hashes, logs, subset.pcs,
                             subset.code_words, chains.self_balance, chains.accounts, chains.transient,
-                            subset.and_keys, subset.calldata_words, sizes, calls, storage.original, storage.warm)
+                            subset.and_keys, subset.calldata_words, sizes, calls, storage.original, storage.warm,
+                            static)
     return out, statement
 
 
@@ -823,7 +829,7 @@ def set_multiplicities(T: np.ndarray, code: bytes, output_offset: int = 0, outpu
     sel = Ti[:, L.SEL_OFFSET:L.SEL_OFFSET + L.SEL_WIDTH]
     groups[live] = np.argmax(sel[live], axis=1) + 1
     err = (Ti[:, L.E_OOG] + Ti[:, L.E_UF] + Ti[:, L.E_OF] + Ti[:, L.E_JD] + (groups == int(Group.INVALID))
-           + Ti[:, L.E_RD])
+           + Ti[:, L.E_RD] + Ti[:, L.E_ST])
     at = offsets["env"]
     for k, g in enumerate(environment.VALUES):
         T[at + k, L.T_M] = np.sum(live & (groups == int(g)) & (err == 0))

@@ -469,7 +469,42 @@ def m_storage_original_other():
     return (*claimed(matrix, replace(st, storage_original=(5, 0))), {BUS})
 
 
-CALL_MUTATIONS = [m_storage_cold_slot_claimed_warm, m_storage_original_other, m_create_pushes_other_address, m_create_value_other, m_create_initcode_other, m_call_gas_other, m_call_to_other, m_call_value_other, m_call_in_offset_other,
+WRITE_CODE = push(5) + push(1) + b"\x55\x00"
+"""SSTORE(1, 5), STOP."""
+
+
+def static_write_run() -> tuple[np.ndarray, VmStatement]:
+    """A static frame's SSTORE, which halts (EIP-214)."""
+    f = frame(WRITE_CODE)
+    steps = f.steps[:2] + [replace(f.steps[2], error="WriteInStaticContext")]
+    matrix, st = build_trace(f.code, f.gas, steps, "error", 0, b"", check_ranges=False, env=f.env, static=True)
+    assert st.static and st.status == 3
+    return matrix, st
+
+
+def m_static_write_completes():
+    """A static frame's SSTORE completes (the statement says static; the trace stores)."""
+    f = frame(WRITE_CODE)
+    matrix, st = f.build()
+    matrix[:, L.STC] = 1
+    return matrix, replace(st, static=True), {"a write in a static frame fails"}
+
+
+def m_static_error_outside_a_static_frame():
+    """A frame that is not static halts at its SSTORE with the static-context error."""
+    matrix, st = static_write_run()
+    matrix[:, L.STC] = 0
+    return matrix, replace(st, static=False), {"e_st only in a static frame"}
+
+
+def m_static_flag_not_the_statements():
+    """The table runs as a static frame; the statement says it is not static."""
+    matrix, st = static_write_run()
+    return matrix, replace(st, static=False), {"the frame is static as stated"}
+
+
+CALL_MUTATIONS = [m_static_write_completes, m_static_error_outside_a_static_frame, m_static_flag_not_the_statements,
+                  m_storage_cold_slot_claimed_warm, m_storage_original_other, m_create_pushes_other_address, m_create_value_other, m_create_initcode_other, m_call_gas_other, m_call_to_other, m_call_value_other, m_call_in_offset_other,
                   m_call_in_size_other, m_call_out_offset_other, m_call_out_size_other, m_call_cost_lower,
                   m_call_pays_less, m_call_success_recorded_failed, m_call_failure_pushed_for_success,
                   m_call_input_word_byte_other, m_call_input_tail_byte_other, m_call_writes_other_output_word,
@@ -498,7 +533,9 @@ def calls_bumps(m: np.ndarray) -> list[tuple[str, int, int | list[int], int | li
             ("first output unit kret = 0", outs[0], L.KRET, 0), ("second output unit kret = 0", outs[1], L.KRET, 0),
             ("CALLARG stay dropped", args[0], L.STAY, 0), ("CALLEND stay dropped", end, L.STAY, 0),
             ("input unit writes", ins[0], [L.U_RW, L.U_WW], [0, 1]),
-            ("xcall = 2 on the out_size row", args[5], L.XCALL, 2), ("xcall on a PUSH", 0, L.XCALL, 1)]
+            ("xcall = 2 on the out_size row", args[5], L.XCALL, 2), ("xcall on a PUSH", 0, L.XCALL, 1),
+            ("stc = 2", 3, L.STC, 2), ("stc changes", 3, L.STC, 1), ("e_st = 2 on a PUSH", 0, L.E_ST, 2),
+            ("e_st on a PUSH", 0, L.E_ST, 1)]
     bump("first argument index + 1", args[0], L.TIDX, 1)
     bump("third argument index + 1", args[2], L.TIDX, 1)
     bump("first CALLARG cpid + 1", args[0], L.CPID, 1)

@@ -155,3 +155,12 @@ def test_each_frame_statement_names_its_calls_only():
     (matrix, caller), (_, callee) = proven_frames(code, {CALLEE: callee_code(2)})
     (rec,) = caller.calls
     assert callee.calls == () and matrix[rec.key, L.sel(Group.CALL)] == 1
+
+
+def test_a_static_callee_that_writes_halts():
+    """EIP-214: a STATICCALL's callee halts at its SSTORE (its table proves the halt; it is static); the
+    caller carries on with success 0."""
+    code = call_code(STATICCALL, CALLEE, 0, 0, 0, 0) + b"\x50\x00"
+    (_, caller), (_, callee) = proven_frames(code, {CALLEE: push(5) + push(1) + b"\x55\x00"})
+    assert callee.static and callee.status == 3 and not caller.static
+    assert caller.calls[0].success == 0

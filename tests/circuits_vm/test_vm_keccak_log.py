@@ -224,7 +224,7 @@ def test_statement_round_trips_and_decodes_strictly(statement):
     subsets = (len(_encode_subset(st.pcs)) + len(_encode_subset(st.code_words)) + 32 + 4 + 88 * len(st.accounts)
                + 4 + 32 * len(st.transient_slots) + len(_encode_subset(st.and_keys))
                + len(_encode_subset(st.calldata_words)) + 4 + 8 * len(st.returndata_sizes) + 4
-               + sum(len(encode_call(c)) for c in st.calls) + 1 + 4)
+               + sum(len(encode_call(c)) for c in st.calls) + 1 + 4 + 1)
     tail = len(data) - subsets - sum(8 + len(m) + 32 for _, m, _ in statement.hashes) - 4 \
         - sum(9 + 32 * len(t) + len(d) for _, t, d in statement.logs) - 4
     for cut in range(tail, len(data)):

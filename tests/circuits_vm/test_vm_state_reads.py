@@ -252,9 +252,10 @@ def test_statement_bytes_are_strict():
     assert _decode_statement(data) == st
     from circuits.vm.air import _encode_subset
     assert not st.returndata_sizes and not st.calls and st.storage_original is None and not st.storage_warm
-    # the entry subsets, then no return data size, no call, no original storage and no warm slot
+    assert not st.static
+    # the entry subsets, then no return data size, no call, no original storage, no warm slot, not static
     rest = (_encode_subset(st.and_keys) + _encode_subset(st.calldata_words) + struct.pack("<II", 0, 0) + b"\x00"
-            + struct.pack("<I", 0))
+            + struct.pack("<I", 0) + b"\x00")
     assert data.endswith(rest)
     body = data[:-len(rest)]
     tail = st.self_balance.to_bytes(32, "big") + struct.pack("<I", 1) + OTHER.to_bytes(20, "big")

@@ -177,7 +177,7 @@ def statement(frame: FrameRun, run: Run) -> VmStatement:
         pcs=tuple(sorted({s.pc for s in frame.steps})), transient_slots=tuple(sorted(transient)),
         returndata_sizes=tuple(sizes), calls=call_records(frame, run.trace),
         storage_original=None if original == tuple(initial[s] for s in slots) else original,
-        storage_warm=tuple(sorted(warm)),
+        storage_warm=tuple(sorted(warm)), static=context.is_static,
     )
 
 
@@ -511,11 +511,14 @@ def test_rejects_a_kept_write_of_a_reverted_callee():
     rejected(run, replace_frame(frames, 2, storage_warm=(0,)), "frame 2: states slot 0x0 warm at its start")
 
 
-def test_rejects_static_callee_with_sstore():
+def test_a_static_callee_with_sstore_halts():
+    """EIP-214: the SSTORE of a STATICCALL's callee halts (its table proves that); a callee statement
+    that says it is not static is refused."""
     run = run_code(call(STORER, static=True, out_size=0) + b"\x50\x00")
     frames = statements(run)
-    assert frames[1].status == 3
-    rejected(run, frames, "frame 1: a static frame executes SSTORE")
+    assert frames[1].status == 3 and frames[1].static
+    assert_reproduces(run)
+    rejected(run, replace_frame(frames, 1, static=False), "frame 1: states it is not static, it is")
 
 
 def test_rejects_reentrancy():
@@ -834,15 +837,17 @@ def test_changed_runtime_of_the_same_size_is_what_gets_created(creating):
     assert out.created == {created_at(1): other} != {created_at(1): run.after.get_code(created_at(1))}
 
 
-def test_rejects_create_in_a_static_frame():
+def test_create_in_a_static_frame_halts():
     run = run_creating(call(STATIC_CREATOR, static=True, out_size=0) + b"\x50\x00")
     frames = statements(run)
     assert frames[1].status == 3 and frames[1].calls == ()  # the VM fails at the CREATE
-    rejected(run, frames, "frame 1: a static frame executes SSTORE, TSTORE, CREATE or LOG")
+    assert_reproduces(run)
+    rejected(run, replace_frame(frames, 1, static=False), "frame 1: states it is not static")
     # a record of a CREATE in a static frame is refused even when the executed pcs do not show it
     run = run_creating(create(b"") + b"\x00")
     frames = statements(run)
-    frames = replace_frame(frames, 0, pcs=tuple(pc for pc in frames[0].pcs if frames[0].code[pc] != Op.CREATE))
+    frames = replace_frame(frames, 0, pcs=tuple(pc for pc in frames[0].pcs if frames[0].code[pc] != Op.CREATE),
+                           static=True)
     with pytest.raises(CompositionError, match="frame 0 CREATE at key .*: a static frame creates"):
         compose(frames, StateView(run.before), run.origin, transaction_warm_set(run.origin, run.target), static0=True)
 
