@@ -35,7 +35,7 @@ def keccak256(data: bytes) -> bytes:
     return _keccak.new(digest_bits=256, data=data).digest()
 
 
-def _word(limbs: np.ndarray) -> int:
+def word(limbs: np.ndarray) -> int:
     """A word from its 32 little-endian limbs (limbs taken mod 256: a false trace may hold others)."""
     return int.from_bytes(np.asarray(limbs, dtype=np.int64).astype(np.uint8).tobytes(), "little")
 
@@ -68,7 +68,7 @@ def statement_reads(group: np.ndarray, ok: np.ndarray, w0: np.ndarray, w1: np.nd
     hashes = []
     for r in rows[(group == int(Group.KECCAK256)) & (ok == 1)]:
         start, end = message_span(r)
-        message, digest = messages[start:end], _word(w2[r]).to_bytes(32, "big")
+        message, digest = messages[start:end], word(w2[r]).to_bytes(32, "big")
         if check and keccak256(message) != digest:
             raise ValueError(f"the KECCAK256 at row {r} pushed a word that is not the message's digest")
         hashes.append((int(r), message, digest))
@@ -76,7 +76,7 @@ def statement_reads(group: np.ndarray, ok: np.ndarray, w0: np.ndarray, w1: np.nd
     for r in rows[(group == int(Group.LOG)) & (ok == 1)]:
         lo, hi = np.searchsorted(topic_keys, r, "left"), np.searchsorted(topic_keys, r, "right")
         start, end = data_span(r)
-        logs.append((int(r), tuple(_word(w0[t]) for t in topic_rows[lo:hi]), data[start:end]))
+        logs.append((int(r), tuple(word(w0[t]) for t in topic_rows[lo:hi]), data[start:end]))
     return tuple(hashes), tuple(logs)
 
 

@@ -131,11 +131,6 @@ def _operands(group: Group, n: int, pops: tuple[int, ...], pushes: tuple[int, ..
     return 0, 0, 0
 
 
-def _word_of(limbs: np.ndarray) -> int:
-    """A word from its 32 little-endian limbs."""
-    return int.from_bytes(np.asarray(limbs, dtype=np.int64).astype(np.uint8).tobytes(), "little")
-
-
 def _split_returndata_copies(steps: list[StepRecord]) -> list[StepRecord]:
     """Each RETURNDATACOPY that pops its three words becomes its row (destination and offset, 3 gas) and
     an RDSIZE row (the size), which halts with e_rd when offset or size is not 0: the VM's
@@ -430,7 +425,7 @@ def build_trace(code: bytes, gas_limit: int, steps: list[StepRecord], status: st
     calldata_loads = tuple(s.pops[0] for s in rows if s.error is None and s.pops and s.pops[0] < len(env.calldata)
                            and (s.group or GROUP_OF_BYTE[s.opcode]) == Group.CALLDATALOAD)
     subset = entry_subset(code, env.calldata, pc, copies, units, past, calldata_loads, and_keys)
-    sizes = tuple((int(r), _word_of(w2[r])) for r in np.nonzero((group == int(Group.RETURNDATASIZE)) & (ok == 1))[0])
+    sizes = tuple((int(r), RWIT.word(w2[r])) for r in np.nonzero((group == int(Group.RETURNDATASIZE)) & (ok == 1))[0])
     calls = copies.calls
     parts = table_parts(code, output_offset, bytes(output), env, storage, hashes, logs, subset, chains.accounts,
                         chains.transient, sizes, calls)
